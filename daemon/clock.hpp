@@ -1,0 +1,20 @@
+// Time helpers: wall-clock microseconds for the wire, monotonic for timeouts.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace camstream {
+
+// Microseconds since the Unix epoch: what frames carry, so viewers on other
+// machines can compute end-to-end latency against their own clocks.
+inline std::int64_t wall_clock_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+using MonotonicClock = std::chrono::steady_clock;
+using Milliseconds = std::chrono::milliseconds;
+
+}  // namespace camstream

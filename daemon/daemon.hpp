@@ -1,0 +1,59 @@
+// Daemon: wires camstreamd together on one libuv loop: the capture thread, the
+// frame hand-off, the hub and the TCP server, plus signals (stop, reload) and
+// the periodic summary. It owns the loop and closes everything on the way out.
+#pragma once
+
+#include "capture_thread.hpp"
+#include "config.hpp"
+#include "frame_handoff.hpp"
+#include "hub.hpp"
+#include "tcp_server.hpp"
+#include "uv_handle.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace camstream {
+
+struct LaunchOptions {
+    std::string config_path;
+    std::vector<std::string> overrides;
+};
+
+class Daemon {
+public:
+    Daemon(Settings settings, LaunchOptions launch);
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    // Runs until SIGTERM or SIGINT; returns the process exit code.
+    int run();
+
+private:
+    void stop(const char* why);
+    void reload();
+    void report_stats();
+    wire::Heartbeat source_status() const;
+
+    Settings settings_;
+    LaunchOptions launch_;
+    std::unique_ptr<uv_loop_t> loop_;
+    std::unique_ptr<CaptureThread> capture_;
+    std::unique_ptr<FrameHandoff> handoff_;
+    std::unique_ptr<Hub> hub_;
+    std::unique_ptr<TcpServer> server_;
+    std::unique_ptr<UvHandle<uv_signal_t>> sigterm_;
+    std::unique_ptr<UvHandle<uv_signal_t>> sigint_;
+    std::unique_ptr<UvHandle<uv_signal_t>> sighup_;
+    std::unique_ptr<UvHandle<uv_timer_t>> stats_timer_;
+    bool stopping_ = false;
+
+    // The previous summary's counters, to report rates.
+    HubCounters last_counters_;
+    std::uint64_t last_frames_captured_ = 0;
+    std::uint64_t last_frames_encoded_ = 0;
+};
+
+}  // namespace camstream

@@ -1,0 +1,44 @@
+// camstreamd's entry point: command line, configuration, then the daemon.
+#include "config.hpp"
+#include "daemon.hpp"
+#include "logging.hpp"
+#include "version.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    CLI::App app{"camstreamd: streams one camera as JPEG frames to many viewers over TCP"};
+    camstream::LaunchOptions launch;
+    launch.config_path = "/etc/camstream/camstreamd.yaml";
+    bool check_only = false;
+    app.add_option("-c,--config", launch.config_path, "configuration file (YAML)")
+        ->capture_default_str();
+    app.add_option("--set", launch.overrides,
+                   "override one setting, e.g. --set source.fps=15 (repeatable)")
+        ->type_name("KEY=VALUE");
+    app.add_flag("--check-config", check_only,
+                 "validate the configuration, print the effective one, and exit 0 (valid) or 1");
+    app.set_version_flag("-V,--version", std::string("camstreamd ") + camstream::kVersion);
+    CLI11_PARSE(app, argc, argv);
+
+    auto loaded = camstream::load_config_file(launch.config_path, launch.overrides);
+    if (!loaded.ok()) {
+        for (const auto& message : loaded.errors) std::cerr << message << "\n";
+        std::cerr << "camstreamd: the configuration has " << loaded.errors.size()
+                  << (loaded.errors.size() == 1 ? " error" : " errors") << "\n";
+        return 1;
+    }
+    if (check_only) {
+        std::cout << "# " << launch.config_path << " is valid; effective configuration:\n"
+                  << camstream::to_yaml(loaded.settings);
+        return 0;
+    }
+
+    camstream::setup_logging();
+    camstream::set_log_level(loaded.settings.log.level);
+    camstream::Daemon daemon(std::move(loaded.settings), std::move(launch));
+    return daemon.run();
+}

@@ -1,0 +1,241 @@
+// Session: see session.hpp.
+#include "session.hpp"
+
+#include "clock.hpp"
+#include "hub.hpp"
+#include "socket_name.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace camstream {
+namespace {
+
+// A control message (hello reply, heartbeat, goodbye) owns its bytes until written.
+struct ControlWrite {
+    uv_write_t request{};
+    wire::Bytes bytes;
+    Session* session = nullptr;
+    bool close_after = false;
+};
+
+uv_buf_t as_buffer(const std::uint8_t* data, std::size_t size) {
+    // libuv only reads from write buffers; its API just is not const-correct.
+    return uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(data)),
+                       static_cast<unsigned int>(size));
+}
+
+// Viewers send at most a 268-byte hello, and reads are handled synchronously,
+// so every session can share one read buffer.
+std::array<char, 4096> shared_read_buffer;
+
+}  // namespace
+
+Session::Session(Hub& hub, std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::uint64_t id)
+    : hub_(hub),
+      socket_(std::move(socket)),
+      id_(id),
+      peer_(peer_name(socket_->get())),
+      connected_at_(Clock::now()),
+      queue_(hub.queue_limits()) {
+    socket_->get()->data = this;
+    uv_tcp_nodelay(socket_->get(), 1);
+    const int rc = uv_read_start(
+        socket_->stream(),
+        [](uv_handle_t*, size_t, uv_buf_t* buf) {
+            *buf = uv_buf_init(shared_read_buffer.data(), shared_read_buffer.size());
+        },
+        [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+            static_cast<Session*>(stream->data)->on_read(nread, buf);
+        });
+    if (rc != 0) close(std::string("cannot read: ") + uv_strerror(rc));
+}
+
+void Session::on_read(ssize_t nread, const uv_buf_t* buf) {
+    if (nread == 0 || state_ == State::closing) return;
+    if (nread < 0) {
+        close(nread == UV_EOF ? "closed by peer" : std::string("read error: ") + uv_strerror(static_cast<int>(nread)));
+        return;
+    }
+    std::span<const std::uint8_t> input(reinterpret_cast<const std::uint8_t*>(buf->base),
+                                        static_cast<std::size_t>(nread));
+    if (state_ == State::streaming) {
+        finish(wire::Reason::malformed, "unexpected bytes after the hello");
+        return;
+    }
+    switch (hello_decoder_.feed(input)) {
+        case wire::DecodeStatus::need_more:
+            return;
+        case wire::DecodeStatus::error:
+            reject(hello_decoder_.error(), hello_decoder_.error_text());
+            return;
+        case wire::DecodeStatus::item:
+            if (!input.empty()) {
+                reject(wire::Reason::malformed, "unexpected bytes after the hello");
+                return;
+            }
+            on_hello(hello_decoder_.hello());
+            return;
+    }
+}
+
+void Session::on_hello(const wire::ClientHello& hello) {
+    if (!hub_.admit_viewer(*this)) {
+        reject(wire::Reason::server_full,
+               "server.max_viewers (" + std::to_string(hub_.max_viewers()) + ") reached");
+        return;
+    }
+    state_ = State::streaming;
+    admitted_ = true;
+    rate_cap_ = RateCap(hello.max_fps);
+    last_sent_ = Clock::now();
+    send_control(hub_.accept_reply(), false);
+    spdlog::info("viewer {} connected (session {}, max_fps {})", peer_, id_,
+                 hello.max_fps == 0 ? std::string("uncapped") : std::to_string(hello.max_fps));
+    if (const auto latest = hub_.latest_frame()) offer(latest);
+}
+
+void Session::reject(wire::Reason reason, const std::string& detail) {
+    spdlog::warn("viewer {} rejected: {} ({})", peer_, wire::to_string(reason), detail);
+    hub_.count_rejection();
+    state_ = State::closing;
+    closing_since_ = Clock::now();
+    uv_read_stop(socket_->stream());
+    send_control(wire::encode_reject(reason, detail), true);
+}
+
+void Session::finish(wire::Reason reason, const std::string& detail) {
+    if (state_ == State::closing) return;
+    spdlog::info("viewer {} disconnected: {} ({}); {} frames sent, {} dropped", peer_,
+                 wire::to_string(reason), detail, frames_sent_, frames_dropped_);
+    state_ = State::closing;
+    closing_since_ = Clock::now();
+    uv_read_stop(socket_->stream());
+    const wire::Goodbye goodbye{reason, detail};
+    send_control(wire::encode_message(wire::MessageType::goodbye, 0,
+                                      static_cast<std::uint64_t>(wall_clock_us()),
+                                      wire::encode_payload(goodbye)),
+                 true);
+}
+
+void Session::close(const std::string& why) {
+    if (socket_->closed()) return;
+    if (state_ != State::closing) {
+        spdlog::info("viewer {} disconnected: {}; {} frames sent, {} dropped", peer_, why,
+                     frames_sent_, frames_dropped_);
+    }
+    state_ = State::closing;
+    // Cancelled writes call back before the close callback, so `this` stays
+    // alive until then, and only then does the hub free it.
+    socket_->close([&hub = hub_, this] { hub.session_closed(*this, admitted_); });
+}
+
+void Session::offer(const FramePtr& frame) {
+    if (state_ != State::streaming || !rate_cap_.admit(frame->captured_us)) return;
+    const auto dropped = queue_.push(frame);
+    frames_dropped_ += dropped;
+    hub_.count_drops(dropped);
+    if (!progress_.writing()) write_next_frame();
+}
+
+void Session::write_next_frame() {
+    in_flight_ = queue_.pop();
+    if (!in_flight_) return;
+    // Header and payload go out in one writev from the frame's own buffers:
+    // nothing is copied per viewer.
+    const std::array<uv_buf_t, 2> buffers = {
+        as_buffer(in_flight_->wire_header.data(), in_flight_->wire_header.size()),
+        as_buffer(in_flight_->jpeg.data(), in_flight_->jpeg.size())};
+    frame_write_.data = this;
+    const int rc = uv_write(&frame_write_, socket_->stream(), buffers.data(), buffers.size(),
+                            [](uv_write_t* request, int status) {
+                                static_cast<Session*>(request->data)->on_frame_written(status);
+                            });
+    if (rc != 0) {
+        in_flight_.reset();
+        close(std::string("write error: ") + uv_strerror(rc));
+        return;
+    }
+    progress_.write_started(Clock::now(), pending_write_bytes());
+}
+
+void Session::on_frame_written(int status) {
+    const auto now = Clock::now();
+    const auto frame = std::move(in_flight_);
+    progress_.write_finished(now);
+    if (status != 0) {
+        if (status != UV_ECANCELED) close(std::string("write error: ") + uv_strerror(status));
+        return;
+    }
+    ++frames_sent_;
+    last_sent_ = now;
+    hub_.count_sent(*frame, wall_clock_us());
+    if (state_ == State::streaming) write_next_frame();
+}
+
+void Session::send_control(wire::Bytes bytes, bool close_after) {
+    auto write = std::make_unique<ControlWrite>();
+    write->bytes = std::move(bytes);
+    write->session = this;
+    write->close_after = close_after;
+    write->request.data = write.get();
+    const auto buffer = as_buffer(write->bytes.data(), write->bytes.size());
+    const int rc = uv_write(&write->request, socket_->stream(), &buffer, 1,
+                            [](uv_write_t* request, int status) {
+                                std::unique_ptr<ControlWrite> done(static_cast<ControlWrite*>(request->data));
+                                if (done->close_after || status != 0) {
+                                    done->session->close(status == 0 || status == UV_ECANCELED
+                                                             ? "closed after final message"
+                                                             : std::string("write error: ") + uv_strerror(status));
+                                }
+                            });
+    if (rc != 0) {
+        close(std::string("write error: ") + uv_strerror(rc));
+        return;
+    }
+    write.release();  // owned by the request until its callback
+}
+
+void Session::send_heartbeat(Clock::time_point now) {
+    last_sent_ = now;
+    send_control(wire::encode_message(wire::MessageType::heartbeat, hub_.last_sequence(),
+                                      static_cast<std::uint64_t>(wall_clock_us()),
+                                      wire::encode_payload(hub_.heartbeat())),
+                 false);
+}
+
+std::size_t Session::pending_write_bytes() const {
+    return uv_stream_get_write_queue_size(socket_->stream());
+}
+
+void Session::tick(Clock::time_point now) {
+    if (socket_->closed()) return;
+    const auto& settings = hub_.viewer_settings();
+    switch (state_) {
+        case State::handshake:
+            if (now - connected_at_ >= hub_.hello_timeout()) {
+                reject(wire::Reason::hello_timeout,
+                       "no complete hello within " + std::to_string(hub_.hello_timeout().count()) + "ms");
+            }
+            return;
+        case State::closing:
+            // A peer that never reads its goodbye must not hold the connection open.
+            if (now - closing_since_ >= std::chrono::seconds(1)) close("final message not delivered");
+            return;
+        case State::streaming:
+            progress_.observe(now, pending_write_bytes());
+            if (progress_.stalled(now, settings.stall_timeout)) {
+                hub_.count_stall();
+                close("stalled (no write progress for " +
+                      std::to_string(settings.stall_timeout.count()) + "ms)");
+                return;
+            }
+            if (!progress_.writing() && now - last_sent_ >= settings.heartbeat_interval) {
+                send_heartbeat(now);
+            }
+            return;
+    }
+}
+
+}  // namespace camstream

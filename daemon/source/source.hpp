@@ -1,0 +1,43 @@
+// Source: where pictures come from. The capture thread alone drives a source.
+//
+// grab() and retrieve() are split like OpenCV's VideoCapture: the capture
+// thread grabs every frame (so it always knows whether the source is alive)
+// but retrieves and encodes only while someone watches.
+#pragma once
+
+#include "config.hpp"
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace camstream {
+
+// A retrieved picture: raw pixels to encode, or a JPEG to pass through as is.
+struct SourceImage {
+    cv::Mat pixels;
+    std::vector<std::uint8_t> jpeg;
+};
+
+class Source {
+public:
+    virtual ~Source() = default;
+
+    // Opens (or reopens after a failure); false with a reason in `error`.
+    virtual bool open(std::string& error) = 0;
+    // Waits until the next frame is due and takes it; false when the source failed.
+    virtual bool grab() = 0;
+    // The frame grabbed last; false when it could not be read.
+    virtual bool retrieve(SourceImage& out) = 0;
+    // The picture size, known after open().
+    virtual cv::Size size() const = 0;
+    virtual double fps() const = 0;
+    virtual std::string describe() const = 0;
+};
+
+std::unique_ptr<Source> make_source(const SourceSettings& settings);
+
+}  // namespace camstream

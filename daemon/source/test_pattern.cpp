@@ -1,0 +1,79 @@
+// The test pattern: colour bars drawn once, then per frame a moving block, the
+// frame counter and the wall-clock time, so motion, freezes and latency show.
+#include "test_pattern.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <array>
+#include <chrono>
+#include <ctime>
+
+namespace camstream {
+
+TestPatternSource::TestPatternSource(const SourceSettings& settings)
+    : size_(settings.width, settings.height), fps_(settings.fps), pacer_(settings.fps) {}
+
+bool TestPatternSource::open(std::string& /*error*/) {
+    static const std::array<cv::Scalar, 7> kBars = {
+        cv::Scalar(192, 192, 192), cv::Scalar(0, 192, 192), cv::Scalar(192, 192, 0),
+        cv::Scalar(0, 192, 0),     cv::Scalar(192, 0, 192), cv::Scalar(0, 0, 192),
+        cv::Scalar(192, 0, 0)};
+    background_.create(size_, CV_8UC3);
+    const int bar_width = (size_.width + static_cast<int>(kBars.size()) - 1) / static_cast<int>(kBars.size());
+    for (std::size_t i = 0; i < kBars.size(); ++i) {
+        const int x = static_cast<int>(i) * bar_width;
+        cv::rectangle(background_, cv::Rect(x, 0, bar_width, size_.height), kBars[i], cv::FILLED);
+    }
+    // A grey ramp along the bottom shows compression banding.
+    const int ramp_top = size_.height * 3 / 4;
+    for (int x = 0; x < size_.width; ++x) {
+        const auto level = static_cast<double>(x * 255 / std::max(1, size_.width - 1));
+        cv::line(background_, {x, ramp_top}, {x, size_.height - 1}, cv::Scalar::all(level));
+    }
+    return true;
+}
+
+bool TestPatternSource::grab() {
+    pacer_.wait();
+    ++frames_grabbed_;
+    return true;
+}
+
+bool TestPatternSource::retrieve(SourceImage& out) {
+    background_.copyTo(out.pixels);
+    cv::Mat& image = out.pixels;
+
+    const int block = std::max(8, size_.height / 6);
+    const int travel = std::max(1, size_.width - block);
+    const auto step = static_cast<int>((frames_grabbed_ * 8) % static_cast<std::uint64_t>(2 * travel));
+    const int x = step < travel ? step : 2 * travel - step;
+    cv::rectangle(image, cv::Rect(x, size_.height / 2 - block / 2, block, block),
+                  cv::Scalar(255, 255, 255), cv::FILLED);
+
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            now.time_since_epoch()).count() % 1000;
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    std::array<char, 64> clock_text{};
+    const auto length = std::strftime(clock_text.data(), clock_text.size(), "%Y-%m-%d %H:%M:%S", &local);
+    std::snprintf(clock_text.data() + length, clock_text.size() - length, ".%03lld",
+                  static_cast<long long>(millis));
+
+    const double scale = std::max(0.4, size_.height / 720.0 * 1.2);
+    const int thickness = std::max(1, static_cast<int>(scale * 2));
+    const int line_height = static_cast<int>(40 * scale);
+    cv::rectangle(image, cv::Rect(0, 0, size_.width, line_height * 2 + 10), cv::Scalar(0, 0, 0), cv::FILLED);
+    cv::putText(image, "camstream test pattern  frame " + std::to_string(frames_grabbed_),
+                {10, line_height}, cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), thickness);
+    cv::putText(image, clock_text.data(), {10, line_height * 2}, cv::FONT_HERSHEY_SIMPLEX, scale,
+                cv::Scalar(0, 255, 255), thickness);
+    return true;
+}
+
+std::string TestPatternSource::describe() const {
+    return "testpattern " + std::to_string(size_.width) + "x" + std::to_string(size_.height);
+}
+
+}  // namespace camstream

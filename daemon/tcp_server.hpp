@@ -1,0 +1,37 @@
+// TcpServer: the listening socket. Accepts connections and hands each to the hub.
+#pragma once
+
+#include "uv_handle.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace camstream {
+
+class Hub;
+
+class TcpServer {
+public:
+    TcpServer(uv_loop_t* loop, Hub& hub, std::size_t max_connections);
+
+    // Binds and listens on HOST:PORT (port 0 = any free port); false with a reason.
+    bool listen(const std::string& address, std::string& error);
+    // Listens on a socket that is already bound, e.g. one passed in by systemd.
+    bool adopt(int fd, std::string& error);
+    // The address actually bound, e.g. 127.0.0.1:41234.
+    std::string local_address() const;
+    void set_max_connections(std::size_t max_connections) { max_connections_ = max_connections; }
+    void stop();
+
+private:
+    bool start_listening(std::string& error);
+    void on_connection(int status);
+
+    uv_loop_t* loop_;
+    Hub& hub_;
+    std::size_t max_connections_;
+    UvHandle<uv_tcp_t> listener_;
+};
+
+}  // namespace camstream
