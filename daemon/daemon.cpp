@@ -102,7 +102,12 @@ int Daemon::run() {
                    interval, interval);
 
     uv_run(loop_.get(), UV_RUN_DEFAULT);
-    spdlog::info("camstreamd stopped");
+    const auto& counters = hub_->counters();
+    spdlog::info("camstreamd stopped: {} frames captured, {} encoded, {} published, {} sent, {} dropped, "
+                 "{} connections, {} rejected, {} stalled",
+                 capture_->frames_captured(), capture_->frames_encoded(), counters.frames_published,
+                 counters.frames_sent, counters.frames_dropped, counters.connections,
+                 counters.rejections, counters.stalls);
     return 0;
 }
 
