@@ -10,13 +10,14 @@
 namespace camstream {
 
 CaptureThread::CaptureThread(const SourceSettings& source, const EncoderSettings& encoder,
-                             Publish publish)
+                             Publish publish, std::uint64_t first_sequence)
     : source_(make_source(source)),
       publish_(std::move(publish)),
       size_(source.width, source.height),
       fps_(source.fps),
       description_(source.uri),
-      jpeg_quality_(encoder.jpeg_quality) {}
+      jpeg_quality_(encoder.jpeg_quality),
+      last_sequence_(first_sequence - 1) {}
 
 CaptureThread::~CaptureThread() { stop(); }
 
@@ -39,6 +40,7 @@ void CaptureThread::stop() {
         stopping_ = true;
     }
     stop_signal_.notify_all();
+    source_->interrupt();
     if (thread_.joinable()) thread_.join();
 }
 
@@ -57,7 +59,7 @@ bool CaptureThread::reopen_after_failure() {
 }
 
 void CaptureThread::run() {
-    std::uint64_t sequence = 0;
+    std::uint64_t sequence = last_sequence_.load();
     bool open = state_ != wire::SourceState::lost;
     for (;;) {
         {
@@ -78,7 +80,7 @@ void CaptureThread::run() {
         const auto captured_us = wall_clock_us();
         last_capture_us_.store(captured_us, std::memory_order_relaxed);
         frames_captured_.fetch_add(1, std::memory_order_relaxed);
-        ++sequence;
+        last_sequence_.store(++sequence, std::memory_order_relaxed);
         if (state_.exchange(wire::SourceState::live) != wire::SourceState::live) {
             spdlog::info("source {} is live", description_);
         }

@@ -23,7 +23,10 @@ public:
     // publish is called on the capture thread with each new frame.
     using Publish = std::function<void(std::shared_ptr<Frame>)>;
 
-    CaptureThread(const SourceSettings& source, const EncoderSettings& encoder, Publish publish);
+    // first_sequence lets a replacement thread (source changed on reload) carry
+    // on the numbering, so viewers never see sequence numbers go backwards.
+    CaptureThread(const SourceSettings& source, const EncoderSettings& encoder, Publish publish,
+                  std::uint64_t first_sequence = 1);
     ~CaptureThread();
     CaptureThread(const CaptureThread&) = delete;
     CaptureThread& operator=(const CaptureThread&) = delete;
@@ -42,6 +45,7 @@ public:
     wire::SourceState state() const { return state_.load(std::memory_order_relaxed); }
     std::uint64_t frames_captured() const { return frames_captured_.load(std::memory_order_relaxed); }
     std::uint64_t frames_encoded() const { return frames_encoded_.load(std::memory_order_relaxed); }
+    std::uint64_t last_sequence() const { return last_sequence_.load(std::memory_order_relaxed); }
     // Wall-clock µs of the last frame grabbed, 0 if none: the watchdog's proof of life.
     std::int64_t last_capture_us() const { return last_capture_us_.load(std::memory_order_relaxed); }
 
@@ -63,6 +67,7 @@ private:
     std::atomic<wire::SourceState> state_{wire::SourceState::starting};
     std::atomic<std::uint64_t> frames_captured_{0};
     std::atomic<std::uint64_t> frames_encoded_{0};
+    std::atomic<std::uint64_t> last_sequence_;
     std::atomic<std::int64_t> last_capture_us_{0};
 
     std::mutex stop_mutex_;

@@ -225,6 +225,12 @@ std::map<std::string, std::string> apply_overrides(YAML::Node& root,
     return origins;
 }
 
+bool valid_source_uri(const std::string& uri) {
+    if (uri == "testpattern") return true;
+    if (uri.rfind("file:", 0) == 0) return uri.size() > 5;
+    return test_pattern_hang_after(uri).has_value();
+}
+
 void read_settings(Reader& reader, const YAML::Node& root, Settings& settings) {
     std::vector<std::string> sections;
     for (const auto& [name, keys] : kSchema) sections.push_back(name);
@@ -247,10 +253,9 @@ void read_settings(Reader& reader, const YAML::Node& root, Settings& settings) {
 
     const auto source = section("source");
     reader.string(source["uri"], "source.uri", settings.source.uri);
-    if (const auto& uri = settings.source.uri;
-        uri != "testpattern" && (uri.rfind("file:", 0) != 0 || uri.size() <= 5)) {
+    if (!valid_source_uri(settings.source.uri)) {
         reader.error(source["uri"], "source.uri",
-                     "'source.uri' is '" + uri + "'; expected 'testpattern' or 'file:PATH'");
+                     "'source.uri' is '" + settings.source.uri + "'; expected 'testpattern' or 'file:PATH'");
     }
     reader.integer(source["width"], "source.width", 16, 7680, settings.source.width);
     reader.integer(source["height"], "source.height", 16, 4320, settings.source.height);
@@ -379,6 +384,12 @@ bool split_number_unit(std::string_view text, double& number, std::string_view& 
 }
 
 }  // namespace
+
+std::optional<Duration> test_pattern_hang_after(std::string_view uri) {
+    constexpr std::string_view prefix = "testpattern:hang-after=";
+    if (uri.substr(0, prefix.size()) != prefix) return std::nullopt;
+    return parse_duration(uri.substr(prefix.size()));
+}
 
 std::optional<Duration> parse_duration(std::string_view text) {
     double number = 0;

@@ -15,7 +15,7 @@ namespace camstream {
 using Duration = std::chrono::milliseconds;
 
 struct SourceSettings {
-    std::string uri = "testpattern";  // testpattern | file:PATH
+    std::string uri = "testpattern";  // testpattern | file:PATH | testpattern:hang-after=DURATION
     int width = 1280;
     int height = 720;
     double fps = 30.0;
@@ -66,7 +66,10 @@ ConfigResult parse_config(std::string_view yaml_text, const std::string& origin,
 std::string to_yaml(const Settings& settings);
 
 // Value grammars, shared with the tests.
-std::optional<Duration> parse_duration(std::string_view text);       // 500ms, 10s, 2m, 1h
+std::optional<Duration> parse_duration(std::string_view text);
+// "testpattern:hang-after=3s": a test pattern whose grab() blocks forever after
+// that long, as a hung camera read would (for testing the watchdog).
+std::optional<Duration> test_pattern_hang_after(std::string_view uri);       // 500ms, 10s, 2m, 1h
 std::optional<std::size_t> parse_byte_size(std::string_view text);   // 4096, 512KiB, 4MiB, 1GiB
 struct ListenAddress {
     std::string host;

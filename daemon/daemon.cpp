@@ -7,8 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <csignal>
 #include <cmath>
+#include <csignal>
 
 namespace camstream {
 namespace {
@@ -16,6 +16,8 @@ namespace {
 // Connections still in their handshake beyond max_viewers, so a full server can
 // still tell newcomers "server full" instead of silently refusing them.
 constexpr std::size_t kHandshakeMargin = 64;
+// Before the first frame, the capture path counts as alive this long (camera warm-up).
+constexpr std::int64_t kStartupGraceUs = 10'000'000;
 
 std::unique_ptr<UvHandle<uv_signal_t>> watch_signal(uv_loop_t* loop, int signal_number, void* owner,
                                                      uv_signal_cb callback) {
@@ -23,6 +25,15 @@ std::unique_ptr<UvHandle<uv_signal_t>> watch_signal(uv_loop_t* loop, int signal_
     handle->get()->data = owner;
     uv_signal_start(handle->get(), callback, signal_number);
     return handle;
+}
+
+wire::StreamInfo stream_info(const CaptureThread& capture) {
+    wire::StreamInfo info;
+    info.width = static_cast<std::uint16_t>(capture.size().width);
+    info.height = static_cast<std::uint16_t>(capture.size().height);
+    info.fps_milli = static_cast<std::uint32_t>(std::lround(capture.fps() * 1000.0));
+    info.server_version = std::string("camstreamd ") + kVersion;
+    return info;
 }
 
 }  // namespace
@@ -35,6 +46,7 @@ Daemon::Daemon(Settings settings, LaunchOptions launch)
 Daemon::~Daemon() {
     // The capture thread posts to the hand-off: stop it before anything it touches goes.
     if (capture_) capture_->stop();
+    notifier_.reset();
     server_.reset();
     hub_.reset();
     handoff_.reset();
@@ -57,36 +69,67 @@ wire::Heartbeat Daemon::source_status() const {
     return heartbeat;
 }
 
+bool Daemon::capture_alive() const {
+    const auto now = wall_clock_us();
+    const auto last = capture_->last_capture_us();
+    if (last == 0) return now - capture_started_us_ < kStartupGraceUs;
+    // Three frame intervals, but at least two seconds: slow sources are not dead.
+    const auto bound_us = std::max<std::int64_t>(2'000'000, static_cast<std::int64_t>(3e6 / capture_->fps()));
+    return now - last < bound_us;
+}
+
+std::string Daemon::status_line() const {
+    return fmt::format("{} viewers, source {} ({}), {} frames sent, {} dropped", hub_->viewers(),
+                       wire::to_string(capture_->state()), capture_->describe(), hub_->counters().frames_sent,
+                       hub_->counters().frames_dropped);
+}
+
+void Daemon::start_capture(std::uint64_t first_sequence) {
+    capture_ = std::make_unique<CaptureThread>(
+        settings_.source, settings_.encoder,
+        [this](std::shared_ptr<Frame> frame) { handoff_->post(std::move(frame)); }, first_sequence);
+    capture_started_us_ = wall_clock_us();
+    last_frames_captured_ = 0;
+    last_frames_encoded_ = 0;
+    // Opening the source tells the picture size that the stream info announces.
+    capture_->start();
+    if (hub_) {
+        capture_->set_viewers(hub_->viewers());
+        hub_->set_stream_info(stream_info(*capture_));
+    }
+}
+
+bool Daemon::open_listener(const std::string& address) {
+    auto server = std::make_unique<TcpServer>(
+        loop_.get(), *hub_, static_cast<std::size_t>(settings_.server.max_viewers) + kHandshakeMargin);
+    std::string error;
+    const auto inherited = socket_from_systemd();
+    const bool ok = inherited ? server->adopt(*inherited, error) : server->listen(address, error);
+    if (!ok) {
+        spdlog::critical("{}", error);
+        return false;
+    }
+    socket_activated_ = inherited.has_value();
+    server_ = std::move(server);
+    return true;
+}
+
 int Daemon::run() {
     signal(SIGPIPE, SIG_IGN);  // a viewer hanging up must be a write error, not our death
 
-    capture_ = std::make_unique<CaptureThread>(settings_.source, settings_.encoder,
-                                               [this](std::shared_ptr<Frame> frame) { handoff_->post(std::move(frame)); });
     handoff_ = std::make_unique<FrameHandoff>(loop_.get(), [this](FramePtr frame) { hub_->publish(std::move(frame)); });
-
-    // Opening the source tells the picture size that the stream info announces.
-    capture_->start();
-    wire::StreamInfo info;
-    info.width = static_cast<std::uint16_t>(capture_->size().width);
-    info.height = static_cast<std::uint16_t>(capture_->size().height);
-    info.fps_milli = static_cast<std::uint32_t>(std::lround(capture_->fps() * 1000.0));
-    info.server_version = std::string("camstreamd ") + kVersion;
+    start_capture(1);
 
     Hub::Callbacks callbacks;
     callbacks.source_status = [this] { return source_status(); };
     callbacks.viewers_changed = [this](int viewers) { capture_->set_viewers(viewers); };
-    hub_ = std::make_unique<Hub>(loop_.get(), settings_, info, std::move(callbacks));
+    hub_ = std::make_unique<Hub>(loop_.get(), settings_, stream_info(*capture_), std::move(callbacks));
 
-    server_ = std::make_unique<TcpServer>(loop_.get(), *hub_,
-                                          static_cast<std::size_t>(settings_.server.max_viewers) + kHandshakeMargin);
-    std::string error;
-    if (!server_->listen(settings_.server.listen, error)) {
-        spdlog::critical("{}", error);
-        return 1;
-    }
-    spdlog::info("camstreamd {} listening on {} (source {}, {}x{} at {} fps, JPEG quality {})", kVersion,
-                 server_->local_address(), capture_->describe(), info.width, info.height,
-                 capture_->fps(), settings_.encoder.jpeg_quality);
+    if (!open_listener(settings_.server.listen)) return 1;
+    spdlog::info("camstreamd {} listening on {}{} (source {}, {}x{} at {} fps, JPEG quality {})", kVersion,
+                 server_->local_address(), socket_activated_ ? " (socket from systemd)" : "",
+                 capture_->describe(), capture_->size().width, capture_->size().height, capture_->fps(),
+                 settings_.encoder.jpeg_quality);
 
     sigterm_ = watch_signal(loop_.get(), SIGTERM, this,
                             [](uv_signal_t* h, int) { static_cast<Daemon*>(h->data)->stop("SIGTERM"); });
@@ -101,6 +144,10 @@ int Daemon::run() {
     uv_timer_start(stats_timer_->get(), [](uv_timer_t* h) { static_cast<Daemon*>(h->data)->report_stats(); },
                    interval, interval);
 
+    notifier_ = std::make_unique<ServiceNotifier>(
+        loop_.get(), ServiceNotifier::Callbacks{[this] { return capture_alive(); }, [this] { return status_line(); }});
+    notifier_->ready();
+
     uv_run(loop_.get(), UV_RUN_DEFAULT);
     const auto& counters = hub_->counters();
     spdlog::info("camstreamd stopped: {} frames captured, {} encoded, {} published, {} sent, {} dropped, "
@@ -114,7 +161,9 @@ int Daemon::run() {
 void Daemon::stop(const char* why) {
     if (stopping_) return;
     stopping_ = true;
+    notifier_->stopping();
     spdlog::info("{}: stopping, {} viewers to say goodbye to", why, hub_->viewers());
+    notifier_->close();
     server_->stop();
     stats_timer_->close();
     capture_->stop();
@@ -128,31 +177,57 @@ void Daemon::stop(const char* why) {
 }
 
 void Daemon::reload() {
+    if (stopping_) return;
+    notifier_->reloading();
     spdlog::info("SIGHUP: reloading {}", launch_.config_path);
     auto loaded = load_config_file(launch_.config_path, launch_.overrides);
     if (!loaded.ok()) {
         for (const auto& message : loaded.errors) spdlog::error("{}", message);
         spdlog::error("reload rejected: the configuration has errors; the running one stays");
+        notifier_->ready();
         return;
     }
-    const Settings& next = loaded.settings;
-    if (next.source.uri != settings_.source.uri || next.source.width != settings_.source.width ||
-        next.source.height != settings_.source.height || next.source.fps != settings_.source.fps ||
-        next.server.listen != settings_.server.listen) {
-        spdlog::warn("reload: source and listen changes take effect at the next restart");
-    }
+    Settings next = std::move(loaded.settings);
+    const auto& source = settings_.source;
+    const bool source_changed = next.source.uri != source.uri || next.source.width != source.width ||
+                                next.source.height != source.height || next.source.fps != source.fps;
+    const bool listen_changed = next.server.listen != settings_.server.listen;
+    const auto previous = settings_;
+    settings_ = next;
+
+    // What only needs a new value: viewers stay connected.
     capture_->set_jpeg_quality(next.encoder.jpeg_quality);
     hub_->apply(next.viewer, next.server);
     server_->set_max_connections(static_cast<std::size_t>(next.server.max_viewers) + kHandshakeMargin);
     set_log_level(next.log.level);
-    settings_.encoder = next.encoder;
-    settings_.viewer = next.viewer;
-    settings_.server.max_viewers = next.server.max_viewers;
-    settings_.server.hello_timeout = next.server.hello_timeout;
-    settings_.log = next.log;
-    spdlog::info("reload applied: JPEG quality {}, queue {} frames / {} bytes, stall timeout {}ms",
-                 next.encoder.jpeg_quality, next.viewer.queue_frames, next.viewer.queue_bytes,
+    const auto interval = static_cast<std::uint64_t>(next.log.stats_interval.count());
+    uv_timer_start(stats_timer_->get(), [](uv_timer_t* h) { static_cast<Daemon*>(h->data)->report_stats(); },
+                   interval, interval);
+
+    // What needs reopening: only that part; viewers stay connected either way.
+    if (source_changed) {
+        spdlog::info("reload: reopening the source ({} -> {})", previous.source.uri, next.source.uri);
+        const auto next_sequence = capture_->last_sequence() + 1;
+        capture_->stop();
+        start_capture(next_sequence);
+    }
+    if (listen_changed && socket_activated_) {
+        spdlog::warn("reload: server.listen is ignored: the listening socket comes from systemd");
+    } else if (listen_changed) {
+        auto old_server = std::move(server_);
+        if (open_listener(next.server.listen)) {
+            old_server->stop();
+            spdlog::info("reload: now listening on {}", server_->local_address());
+        } else {
+            server_ = std::move(old_server);
+            settings_.server.listen = previous.server.listen;
+            spdlog::error("reload: keeping {}", server_->local_address());
+        }
+    }
+    spdlog::info("reload applied: JPEG quality {}, {} fps, queue {} frames / {} bytes, stall timeout {}ms",
+                 next.encoder.jpeg_quality, next.source.fps, next.viewer.queue_frames, next.viewer.queue_bytes,
                  next.viewer.stall_timeout.count());
+    notifier_->ready();
 }
 
 void Daemon::report_stats() {

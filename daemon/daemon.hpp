@@ -7,6 +7,7 @@
 #include "config.hpp"
 #include "frame_handoff.hpp"
 #include "hub.hpp"
+#include "service.hpp"
 #include "tcp_server.hpp"
 #include "uv_handle.hpp"
 
@@ -32,10 +33,14 @@ public:
     int run();
 
 private:
+    void start_capture(std::uint64_t first_sequence);
+    bool open_listener(const std::string& address);
     void stop(const char* why);
     void reload();
     void report_stats();
     wire::Heartbeat source_status() const;
+    bool capture_alive() const;
+    std::string status_line() const;
 
     Settings settings_;
     LaunchOptions launch_;
@@ -44,6 +49,9 @@ private:
     std::unique_ptr<FrameHandoff> handoff_;
     std::unique_ptr<Hub> hub_;
     std::unique_ptr<TcpServer> server_;
+    std::unique_ptr<ServiceNotifier> notifier_;
+    bool socket_activated_ = false;
+    std::int64_t capture_started_us_ = 0;
     std::unique_ptr<UvHandle<uv_signal_t>> sigterm_;
     std::unique_ptr<UvHandle<uv_signal_t>> sigint_;
     std::unique_ptr<UvHandle<uv_signal_t>> sighup_;

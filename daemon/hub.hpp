@@ -31,6 +31,8 @@ public:
     void publish(FramePtr frame);
     // Takes an accepted connection; the hub owns its session from here on.
     void add_connection(std::unique_ptr<UvHandle<uv_tcp_t>> socket);
+    // What new viewers are told about the stream (the source changed on reload).
+    void set_stream_info(const wire::StreamInfo& info) { accept_reply_ = wire::encode_accept(info); }
     // Live reload of what can change without reconnecting anyone.
     void apply(const ViewerSettings& viewer, const ServerSettings& server);
     // Says goodbye to every viewer and calls on_empty once all are closed (or after a bound).

@@ -2,11 +2,17 @@
 #include "logging.hpp"
 
 #include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
 
 namespace camstream {
 
-void setup_logging() {
+void setup_logging(bool to_journal) {
+    if (to_journal) {
+        // The journal stamps time and unit itself; each line keeps its priority.
+        spdlog::set_default_logger(spdlog::systemd_logger_mt("camstreamd", "camstreamd"));
+        return;
+    }
     auto logger = spdlog::stderr_logger_mt("camstreamd");
     logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
     // Logs must reach a pipe or file promptly: operators and tests read them live.

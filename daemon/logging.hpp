@@ -5,7 +5,8 @@
 
 namespace camstream {
 
-void setup_logging();
+// to_journal: log with journal priorities instead of to plain stderr.
+void setup_logging(bool to_journal);
 // Returns false when the level name is unknown.
 bool set_log_level(const std::string& level);
 

@@ -2,6 +2,7 @@
 #include "config.hpp"
 #include "daemon.hpp"
 #include "logging.hpp"
+#include "service.hpp"
 #include "version.hpp"
 
 #include <CLI/CLI.hpp>
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
         return 0;
     }
 
-    camstream::setup_logging();
+    camstream::setup_logging(camstream::stderr_is_journal());
     camstream::set_log_level(loaded.settings.log.level);
     camstream::Daemon daemon(std::move(loaded.settings), std::move(launch));
     return daemon.run();

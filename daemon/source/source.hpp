@@ -36,6 +36,8 @@ public:
     virtual cv::Size size() const = 0;
     virtual double fps() const = 0;
     virtual std::string describe() const = 0;
+    // Called from another thread to end a grab() that may block forever.
+    virtual void interrupt() {}
 };
 
 std::unique_ptr<Source> make_source(const SourceSettings& settings);

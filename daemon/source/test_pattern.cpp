@@ -11,7 +11,10 @@
 namespace camstream {
 
 TestPatternSource::TestPatternSource(const SourceSettings& settings)
-    : size_(settings.width, settings.height), fps_(settings.fps), pacer_(settings.fps) {}
+    : size_(settings.width, settings.height),
+      fps_(settings.fps),
+      pacer_(settings.fps),
+      hang_after_(test_pattern_hang_after(settings.uri)) {}
 
 bool TestPatternSource::open(std::string& /*error*/) {
     static const std::array<cv::Scalar, 7> kBars = {
@@ -34,6 +37,8 @@ bool TestPatternSource::open(std::string& /*error*/) {
 }
 
 bool TestPatternSource::grab() {
+    if (hang_after_ && !hang_at_) hang_at_ = std::chrono::steady_clock::now() + *hang_after_;
+    if (hang_at_ && std::chrono::steady_clock::now() >= *hang_at_) hang();
     pacer_.wait();
     ++frames_grabbed_;
     return true;
@@ -70,6 +75,19 @@ bool TestPatternSource::retrieve(SourceImage& out) {
     cv::putText(image, clock_text.data(), {10, line_height * 2}, cv::FONT_HERSHEY_SIMPLEX, scale,
                 cv::Scalar(0, 255, 255), thickness);
     return true;
+}
+
+void TestPatternSource::hang() {
+    std::unique_lock lock(hang_mutex_);
+    hang_signal_.wait(lock, [this] { return interrupted_; });
+}
+
+void TestPatternSource::interrupt() {
+    {
+        std::lock_guard lock(hang_mutex_);
+        interrupted_ = true;
+    }
+    hang_signal_.notify_all();
 }
 
 std::string TestPatternSource::describe() const {

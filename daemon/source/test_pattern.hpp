@@ -4,6 +4,10 @@
 #include "pacer.hpp"
 #include "source.hpp"
 
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+
 namespace camstream {
 
 class TestPatternSource final : public Source {
@@ -16,13 +20,23 @@ public:
     cv::Size size() const override { return size_; }
     double fps() const override { return fps_; }
     std::string describe() const override;
+    void interrupt() override;
 
 private:
+    // Blocks like a hung camera read until interrupt(); see test_pattern_hang_after().
+    void hang();
+
     cv::Size size_;
     double fps_;
     Pacer pacer_;
     cv::Mat background_;
     std::uint64_t frames_grabbed_ = 0;
+
+    std::optional<Duration> hang_after_;
+    std::optional<std::chrono::steady_clock::time_point> hang_at_;
+    std::mutex hang_mutex_;
+    std::condition_variable hang_signal_;
+    bool interrupted_ = false;
 };
 
 }  // namespace camstream

@@ -1,0 +1,49 @@
+// ServiceNotifier: camstreamd's conversation with systemd (sd_notify):
+// READY / RELOADING / STOPPING, a current STATUS line, and the watchdog, which
+// is fed only while the capture path is alive so that a hung camera read gets
+// the service restarted. Outside systemd every call is a cheap no-op.
+#pragma once
+
+#include "uv_handle.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace camstream {
+
+class ServiceNotifier {
+public:
+    struct Callbacks {
+        std::function<bool()> capture_alive;
+        std::function<std::string()> status_line;
+    };
+
+    ServiceNotifier(uv_loop_t* loop, Callbacks callbacks);
+
+    void ready();
+    void reloading();
+    void stopping();
+    // Stops the watchdog and status timers (shutdown).
+    void close();
+
+    bool watchdog_enabled() const { return watchdog_timer_ != nullptr; }
+
+private:
+    void refresh_status();
+    void feed_watchdog();
+
+    Callbacks callbacks_;
+    std::string last_status_;
+    std::unique_ptr<UvHandle<uv_timer_t>> status_timer_;
+    std::unique_ptr<UvHandle<uv_timer_t>> watchdog_timer_;
+};
+
+// The listening socket systemd passed in (socket activation), if any.
+std::optional<int> socket_from_systemd();
+// True when stderr goes to the journal, so logs should carry journal priorities.
+bool stderr_is_journal();
+
+}  // namespace camstream
