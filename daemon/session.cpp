@@ -26,6 +26,8 @@ uv_buf_t as_buffer(const std::uint8_t* data, std::size_t size) {
                        static_cast<unsigned int>(size));
 }
 
+constexpr std::int64_t kFreshFrameUs = 500'000;
+
 // Viewers send at most a 268-byte hello, and reads are handled synchronously,
 // so every session can share one read buffer.
 std::array<char, 4096> shared_read_buffer;
@@ -93,7 +95,10 @@ void Session::on_hello(const wire::ClientHello& hello) {
     send_control(hub_.accept_reply(), false);
     spdlog::info("viewer {} connected (session {}, max_fps {})", peer_, id_,
                  hello.max_fps == 0 ? std::string("uncapped") : std::to_string(hello.max_fps));
-    if (const auto latest = hub_.latest_frame()) offer(latest);
+    // Start the viewer with the newest picture at once, unless it is stale: with
+    // nobody watching nothing is encoded, so the last frame may be minutes old.
+    const auto latest = hub_.latest_frame();
+    if (latest && wall_clock_us() - latest->captured_us < kFreshFrameUs) offer(latest);
 }
 
 void Session::reject(wire::Reason reason, const std::string& detail) {

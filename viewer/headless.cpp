@@ -1,0 +1,289 @@
+// Headless mode. The receive thread records every frame (HeadlessRecorder); the
+// main thread wakes once a second to print progress, and ends the run on success,
+// rejection or timeout. stdout carries only JSON lines; diagnostics go to stderr.
+#include "headless.hpp"
+
+#include "jpeg.hpp"
+#include "stats.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace camstream::viewer {
+
+namespace {
+
+using namespace std::chrono_literals;
+using Seconds = std::chrono::duration<double>;
+
+constexpr auto kProgressInterval = 1s;
+
+std::string fixed(double value, int decimals) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", decimals, value);
+    return text;
+}
+
+std::string json_string(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+// One JSON object from (key, already encoded value) pairs. Keys and values are
+// ours (numbers, null, fixed words), so nothing needs escaping.
+std::string json_object(std::initializer_list<std::pair<std::string_view, std::string>> fields) {
+    std::string out = "{";
+    for (const auto& [key, value] : fields) {
+        if (out.size() > 1) out += ',';
+        out += json_string(key) + ":" + value;
+    }
+    return out + "}";
+}
+
+// Latencies are null, not 0, when no frame arrived: there is nothing to measure.
+std::string latency_json(const std::optional<LatencyPercentiles>& latency) {
+    if (!latency) {
+        return json_object({{"p50", "null"}, {"p90", "null"}, {"p99", "null"}, {"max", "null"}});
+    }
+    return json_object({
+        {"p50", fixed(latency->p50, 3)},
+        {"p90", fixed(latency->p90, 3)},
+        {"p99", fixed(latency->p99, 3)},
+        {"max", fixed(latency->max, 3)},
+    });
+}
+
+// Returns why the file could not be written, if it could not.
+std::optional<std::string> save_jpeg(const std::filesystem::path& path,
+                                     std::span<const std::uint8_t> jpeg) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(jpeg.data()),
+              static_cast<std::streamsize>(jpeg.size()));
+    out.close();
+    if (!out) return "cannot write " + path.string() + ": " + std::strerror(errno);
+    return std::nullopt;
+}
+
+enum class Outcome { running, complete, rejected, timed_out, failed };
+
+// Everything the run learns, written by the receive thread and read by the main
+// thread; one mutex guards it all because the main thread looks once a second.
+class HeadlessRecorder final : public StreamObserver {
+public:
+    HeadlessRecorder(const HeadlessSettings& settings, SteadyClock::time_point start)
+        : settings_(settings), start_(start), rate_(start) {}
+
+    void on_accepted(const wire::StreamInfo&) override {
+        std::lock_guard lock(mutex_);
+        ++accepted_sessions_;
+    }
+
+    void on_frame(const wire::MessageHeader& header, std::span<const std::uint8_t> jpeg) override {
+        const auto arrived = SteadyClock::now();
+        const double latency_ms = latency_ms_since(header.timestamp_us);
+        {
+            std::lock_guard lock(mutex_);
+            if (outcome_ != Outcome::running) return;
+        }
+        // Decoding and saving stay outside the lock so progress is never delayed by them.
+        const cv::Mat image = decode_jpeg(jpeg);
+        std::optional<std::string> save_error;
+        if (settings_.save_directory) {
+            const auto name = "frame-" + std::to_string(header.sequence) + ".jpg";
+            save_error = save_jpeg(*settings_.save_directory / name, jpeg);
+        }
+
+        std::lock_guard lock(mutex_);
+        if (outcome_ != Outcome::running) return;
+        ++frames_;
+        if (!image.empty()) {
+            width_ = image.cols;
+            height_ = image.rows;
+        } else {
+            ++decode_errors_;
+        }
+        latencies_ms_.push_back(latency_ms);
+        gaps_.record(header.sequence);
+        rate_.count();
+        if (!first_frame_at_) first_frame_at_ = arrived;
+        last_frame_at_ = arrived;
+        source_state_ = "live";
+        if (save_error) {
+            finish(Outcome::failed, *save_error);
+        } else if (frames_ >= settings_.frames) {
+            finish(Outcome::complete, {});
+        }
+    }
+
+    void on_heartbeat(const wire::Heartbeat& heartbeat) override {
+        std::lock_guard lock(mutex_);
+        source_state_ = wire::to_string(heartbeat.state);
+    }
+
+    void on_rejected(const wire::ServerHello& hello, bool retrying) override {
+        if (retrying) return;
+        std::lock_guard lock(mutex_);
+        finish(Outcome::rejected, "rejected by server: " + describe_rejection(hello));
+    }
+
+    void on_connection_lost(const std::string&, std::chrono::milliseconds) override {
+        std::lock_guard lock(mutex_);
+        source_state_ = "unknown";
+    }
+
+    // Waits until the run is over or `deadline` passes; true when it is over.
+    bool wait_until_finished(SteadyClock::time_point deadline) {
+        std::unique_lock lock(mutex_);
+        return finished_signal_.wait_until(lock, deadline,
+                                           [this] { return outcome_ != Outcome::running; });
+    }
+
+    void time_out() {
+        std::lock_guard lock(mutex_);
+        finish(Outcome::timed_out,
+               "timed out after " + fixed(Seconds(settings_.timeout).count(), 1) + " s with " +
+                   std::to_string(frames_) + " of " + std::to_string(settings_.frames) + " frames");
+    }
+
+    Outcome outcome() {
+        std::lock_guard lock(mutex_);
+        return outcome_;
+    }
+
+    std::string failure() {
+        std::lock_guard lock(mutex_);
+        return failure_;
+    }
+
+    // Rate and median latency cover the frames since the previous progress line.
+    std::string progress_line(SteadyClock::time_point now) {
+        std::lock_guard lock(mutex_);
+        const auto recent = std::span<const double>(latencies_ms_).subspan(progress_mark_);
+        progress_mark_ = latencies_ms_.size();
+        const auto latency = percentiles(recent);
+        return json_object({
+            {"type", json_string("progress")},
+            {"elapsed_s", fixed(Seconds(now - start_).count(), 3)},
+            {"frames", std::to_string(frames_)},
+            {"fps", fixed(rate_.close_window(now), 2)},
+            {"latency_ms_p50", latency ? fixed(latency->p50, 3) : "null"},
+            {"sequence_gaps", std::to_string(gaps_.missing())},
+            {"source_state", json_string(source_state_)},
+        });
+    }
+
+    std::string summary_line(SteadyClock::time_point now) {
+        std::lock_guard lock(mutex_);
+        const auto reconnects = accepted_sessions_ > 0 ? accepted_sessions_ - 1 : 0;
+        return json_object({
+            {"type", json_string("summary")},
+            {"frames", std::to_string(frames_)},
+            {"elapsed_s", fixed(Seconds(now - start_).count(), 3)},
+            {"fps", fixed(stream_fps(), 2)},
+            {"width", std::to_string(width_)},
+            {"height", std::to_string(height_)},
+            {"latency_ms", latency_json(percentiles(latencies_ms_))},
+            {"sequence_gaps", std::to_string(gaps_.missing())},
+            {"decode_errors", std::to_string(decode_errors_)},
+            {"reconnects", std::to_string(reconnects)},
+        });
+    }
+
+private:
+    // Called with the mutex held; the first outcome stands.
+    void finish(Outcome outcome, std::string failure) {
+        if (outcome_ != Outcome::running) return;
+        outcome_ = outcome;
+        failure_ = std::move(failure);
+        finished_signal_.notify_all();
+    }
+
+    // The rate the frames actually came at, from the first to the last one, so
+    // the time spent connecting does not dilute it.
+    double stream_fps() const {
+        if (frames_ < 2) return 0.0;
+        const Seconds span = *last_frame_at_ - *first_frame_at_;
+        return span.count() > 0 ? static_cast<double>(frames_ - 1) / span.count() : 0.0;
+    }
+
+    const HeadlessSettings& settings_;
+    const SteadyClock::time_point start_;
+
+    std::mutex mutex_;
+    std::condition_variable finished_signal_;
+    Outcome outcome_ = Outcome::running;
+    std::string failure_;
+    std::uint64_t frames_ = 0;
+    std::uint64_t decode_errors_ = 0;
+    std::uint64_t accepted_sessions_ = 0;
+    int width_ = 0;
+    int height_ = 0;
+    std::vector<double> latencies_ms_;
+    std::size_t progress_mark_ = 0;  // first latency sample not yet in a progress line
+    SequenceGapCounter gaps_;
+    RateMeter rate_;
+    std::optional<SteadyClock::time_point> first_frame_at_;
+    std::optional<SteadyClock::time_point> last_frame_at_;
+    std::string source_state_ = "unknown";
+};
+
+void print_line(const std::string& line) {
+    std::fputs(line.c_str(), stdout);
+    std::fputc('\n', stdout);
+    // Each line is flushed at once: readers follow the run live through a pipe.
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_headless(const StreamClientSettings& client_settings, const HeadlessSettings& settings) {
+    if (settings.save_directory) {
+        std::error_code error;
+        std::filesystem::create_directories(*settings.save_directory, error);
+        if (error) {
+            std::fprintf(stderr, "camview: cannot create %s: %s\n",
+                         settings.save_directory->c_str(), error.message().c_str());
+            return 1;
+        }
+    }
+
+    const auto start = SteadyClock::now();
+    const auto deadline = start + settings.timeout;
+    HeadlessRecorder recorder(settings, start);
+    StreamClient client(client_settings, recorder);
+    client.start();
+
+    auto next_progress = start + kProgressInterval;
+    while (!recorder.wait_until_finished(std::min(next_progress, deadline))) {
+        const auto now = SteadyClock::now();
+        if (now >= deadline) {
+            recorder.time_out();
+            break;
+        }
+        if (now >= next_progress) {
+            print_line(recorder.progress_line(now));
+            // After a stall, skip the missed ticks rather than print a burst.
+            while (next_progress <= now) next_progress += kProgressInterval;
+        }
+    }
+    const auto end = SteadyClock::now();
+    client.stop();
+    client.join();
+
+    print_line(recorder.summary_line(end));
+    if (recorder.outcome() == Outcome::complete) return 0;
+    // A rejection was already reported by the client as it happened.
+    if (recorder.outcome() != Outcome::rejected) {
+        std::fprintf(stderr, "camview: %s\n", recorder.failure().c_str());
+    }
+    return 1;
+}
+
+}  // namespace camstream::viewer

@@ -1,0 +1,24 @@
+// Headless mode: receive N frames without a window, proving each one decodes, and
+// report progress and a summary as JSON lines on stdout (for tests and benchmarks).
+#pragma once
+
+#include "stream_client.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+
+namespace camstream::viewer {
+
+struct HeadlessSettings {
+    std::uint64_t frames = 0;                             // success once this many frames arrived
+    std::optional<std::filesystem::path> save_directory;  // frame-<seq>.jpg per frame
+    std::chrono::milliseconds timeout{30000};             // failure when reached first
+};
+
+// Returns the exit code: 0 when all frames arrived, 1 on timeout, rejection or a
+// frame that could not be saved. The summary line is printed in every case.
+int run_headless(const StreamClientSettings& client_settings, const HeadlessSettings& settings);
+
+}  // namespace camstream::viewer

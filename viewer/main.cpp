@@ -1,0 +1,109 @@
+// camview: the command line. Parses options into settings and runs window or headless mode.
+#include "endpoint.hpp"
+#include "headless.hpp"
+#include "stream_client.hpp"
+#include "window.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+namespace {
+
+using namespace camstream;
+
+struct CommandLine {
+    std::string address;
+    std::string token;
+    std::uint16_t max_fps = 0;
+    bool headless = false;
+    std::uint64_t frames = 0;
+    std::string save_directory;
+    double timeout_s = 30.0;
+};
+
+int run(const CommandLine& options) {
+    const auto parsed = viewer::parse_endpoint(options.address, wire::kDefaultPort);
+    if (!parsed.endpoint) {
+        std::fprintf(stderr, "camview: bad address '%s': %s\n", options.address.c_str(),
+                     parsed.error.c_str());
+        return 2;
+    }
+    viewer::StreamClientSettings client;
+    client.endpoint = *parsed.endpoint;
+    client.token = options.token;
+    client.max_fps = options.max_fps;
+
+    if (options.headless) {
+        // A run with a deadline should fail visibly on rejection, not wait it out.
+        client.retry_busy_server = false;
+        viewer::HeadlessSettings headless;
+        headless.frames = options.frames;
+        if (!options.save_directory.empty()) headless.save_directory = options.save_directory;
+        headless.timeout = std::chrono::milliseconds(std::llround(options.timeout_s * 1000.0));
+        return viewer::run_headless(client, headless);
+    }
+    // Someone is watching: keep trying while the server is full or restarting.
+    client.retry_busy_server = true;
+    return viewer::run_window(client, {"camview " + viewer::to_string(client.endpoint)});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"camview: viewer for camstreamd streams (camstream wire protocol v1)", "camview"};
+    app.set_version_flag("--version", "camview " CAMSTREAM_VERSION);
+    CommandLine options;
+
+    app.add_option("address", options.address,
+                   "daemon address: HOST, HOST:PORT or [IPv6]:PORT (default port 10050)")
+        ->type_name("HOST[:PORT]")
+        ->required();
+    app.add_option("--token", options.token, "access token to present to the daemon")
+        ->type_name("TEXT")
+        ->check(CLI::Validator(
+            [](const std::string& token) {
+                return token.size() > wire::kMaxTokenLength ? "longer than 256 bytes"
+                                                            : std::string();
+            },
+            "at most 256 bytes"));
+    app.add_option("--max-fps", options.max_fps, "ask for at most N frames per second (0 = no cap)")
+        ->type_name("N");
+
+    auto* headless = app.add_flag("--headless", options.headless,
+                                  "no window: print JSON progress and a summary on stdout");
+    auto* frames = app.add_option("--frames", options.frames, "headless: succeed after N frames")
+                       ->type_name("N")
+                       ->check(CLI::PositiveNumber)
+                       ->needs(headless);
+    app.add_option("--save", options.save_directory,
+                   "headless: write each frame to DIR/frame-<seq>.jpg")
+        ->type_name("DIR")
+        ->needs(headless);
+    app.add_option("--timeout", options.timeout_s,
+                   "headless: fail if the frames have not arrived after SECONDS (default 30)")
+        ->type_name("SECONDS")
+        ->check(CLI::PositiveNumber)
+        ->needs(headless);
+    headless->needs(frames);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        // --help and --version exit 0; usage errors exit 2 as is customary.
+        return app.exit(error) == 0 ? 0 : 2;
+    }
+
+    try {
+        return run(options);
+    } catch (const std::exception& error) {
+        // In practice: no display to open a window on.
+        std::fprintf(stderr, "camview: %s\n", error.what());
+        return 1;
+    }
+}

@@ -1,0 +1,47 @@
+// Frame rate windows, sequence gap accounting and latency percentiles.
+#include "stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace camstream::viewer {
+
+double latency_ms_since(std::uint64_t capture_timestamp_us) {
+    const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    return static_cast<double>(now_us - static_cast<std::int64_t>(capture_timestamp_us)) / 1000.0;
+}
+
+double RateMeter::rate(SteadyClock::time_point now) {
+    if (now - window_start_ >= std::chrono::seconds(1)) close_window(now);
+    return last_rate_;
+}
+
+double RateMeter::close_window(SteadyClock::time_point now) {
+    const std::chrono::duration<double> elapsed = now - window_start_;
+    if (elapsed.count() > 0) last_rate_ = static_cast<double>(in_window_) / elapsed.count();
+    in_window_ = 0;
+    window_start_ = now;
+    return last_rate_;
+}
+
+void SequenceGapCounter::record(std::uint64_t sequence) {
+    if (previous_ && sequence > *previous_ + 1) missing_ += sequence - *previous_ - 1;
+    previous_ = sequence;
+}
+
+std::optional<LatencyPercentiles> percentiles(std::span<const double> latencies_ms) {
+    if (latencies_ms.empty()) return std::nullopt;
+    std::vector<double> sorted(latencies_ms.begin(), latencies_ms.end());
+    std::sort(sorted.begin(), sorted.end());
+    const auto rank = [&sorted](double fraction) {
+        const auto index =
+            static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
+        return sorted[std::clamp<std::size_t>(index, 1, sorted.size()) - 1];
+    };
+    return LatencyPercentiles{rank(0.50), rank(0.90), rank(0.99), sorted.back()};
+}
+
+}  // namespace camstream::viewer

@@ -1,0 +1,60 @@
+// Frame statistics shared by the window overlay and the headless report: frame
+// rate, end-to-end latency and its percentiles, and sequence gaps.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace camstream::viewer {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Milliseconds from a frame's capture (µs since the Unix epoch, the sender's
+// clock) until now on our clock. Only meaningful when both clocks agree.
+double latency_ms_since(std::uint64_t capture_timestamp_us);
+
+// Frames per second, counted over consecutive windows of at least one second
+// (like µStreamer's fpsi), so the figure is stable and drops to 0 when frames stop.
+class RateMeter {
+public:
+    explicit RateMeter(SteadyClock::time_point now) : window_start_(now) {}
+
+    void count() { ++in_window_; }
+    // The rate of the last complete window; closes the current one if it is due.
+    double rate(SteadyClock::time_point now);
+    // Closes the current window now, however long it ran, and returns its rate:
+    // for callers that keep their own one-second tick.
+    double close_window(SteadyClock::time_point now);
+
+private:
+    SteadyClock::time_point window_start_;
+    std::uint64_t in_window_ = 0;
+    double last_rate_ = 0.0;
+};
+
+// Frames missing between consecutive received sequence numbers. A sequence that
+// goes backwards means the daemon restarted and numbering began again: it starts
+// a new baseline instead of counting as a gap.
+class SequenceGapCounter {
+public:
+    void record(std::uint64_t sequence);
+    std::uint64_t missing() const { return missing_; }
+
+private:
+    std::optional<std::uint64_t> previous_;
+    std::uint64_t missing_ = 0;
+};
+
+struct LatencyPercentiles {
+    double p50 = 0;
+    double p90 = 0;
+    double p99 = 0;
+    double max = 0;
+};
+
+// Nearest-rank percentiles; empty when there are no samples.
+std::optional<LatencyPercentiles> percentiles(std::span<const double> latencies_ms);
+
+}  // namespace camstream::viewer

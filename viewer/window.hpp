@@ -1,0 +1,18 @@
+// Window mode: the OpenCV window, its overlay, and the UI loop that pumps it.
+#pragma once
+
+#include "stream_client.hpp"
+
+#include <string>
+
+namespace camstream::viewer {
+
+struct WindowSettings {
+    std::string title;
+};
+
+// Shows the stream until the user quits (returns 0) or the server rejects the
+// viewer for good (returns 1). Runs the UI on the calling thread.
+int run_window(const StreamClientSettings& client_settings, const WindowSettings& settings);
+
+}  // namespace camstream::viewer
