@@ -1,0 +1,64 @@
+// LoadSettings: see load_settings.hpp.
+#include "load_settings.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <map>
+
+namespace camstream::bench {
+
+std::optional<LoadSettings> parse_load_settings(int argc, char** argv, int& exit_code) {
+    CLI::App app{"camstream-loadgen: many simulated viewers against one loopback server; prints one JSON line"};
+    LoadSettings settings;
+    std::string target;
+    const std::map<std::string, ProtocolKind> protocols{{"tcp", ProtocolKind::tcp}};
+
+    app.add_option("--target", target, "server address, loopback only: 127.0.0.1:PORT or [::1]:PORT")->required();
+    app.add_option("--protocol", settings.protocol, "viewer protocol")
+        ->transform(CLI::CheckedTransformer(protocols, CLI::ignore_case))
+        ->default_str("tcp");
+    app.add_option("--viewers", settings.viewers, "viewers to keep connected")
+        ->check(CLI::Range(1, kMaxViewers));
+    app.add_option("--stalled", settings.stalled, "how many of the viewers stop reading after the handshake")
+        ->check(CLI::Range(0, kMaxViewers));
+    app.add_flag("--trickle", settings.trickle, "stalled viewers read a few hundred bytes per second");
+    app.add_option("--duration", settings.duration_s, "seconds the whole run lasts, at most 600")
+        ->check(CLI::Range(1.0, kMaxDurationSeconds));
+    app.add_option("--warmup", settings.warmup_s, "seconds after connecting that rates leave out")
+        ->check(CLI::Range(0.0, kMaxDurationSeconds));
+    app.add_option("--daemon-pid", settings.daemon_pid, "server process to measure via /proc")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--churn-rate", settings.churn_rate, "extra connects + disconnects per second")
+        ->check(CLI::Range(0.0, kMaxChurnRate));
+    app.add_option("--source-fps", settings.source_fps, "source frame rate for fractions (default: announced)")
+        ->check(CLI::NonNegativeNumber);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        exit_code = app.exit(error);
+        return std::nullopt;
+    }
+
+    std::string error;
+    const auto address = parse_loopback_target(target, error);
+    if (!address) {
+        std::cerr << "camstream-loadgen: " << error << "\n";
+        exit_code = 2;
+        return std::nullopt;
+    }
+    settings.target = *address;
+    if (settings.stalled > settings.viewers) {
+        std::cerr << "camstream-loadgen: --stalled must not exceed --viewers\n";
+        exit_code = 1;
+        return std::nullopt;
+    }
+    if (settings.warmup_s >= settings.duration_s) {
+        std::cerr << "camstream-loadgen: --warmup must be shorter than --duration\n";
+        exit_code = 1;
+        return std::nullopt;
+    }
+    return settings;
+}
+
+}  // namespace camstream::bench

@@ -1,0 +1,162 @@
+// Report: see report.hpp. All rates are over the measured window only.
+#include "report.hpp"
+
+#include "json_writer.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace camstream::bench {
+namespace {
+
+// Nearest-rank percentile of an unsorted copy; 0 for no data.
+template <typename T>
+double percentile(std::vector<T> values, double p) {
+    if (values.empty()) return 0;
+    const auto rank = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank), values.end());
+    return static_cast<double>(values[rank]);
+}
+
+template <typename T>
+JsonObject spread(const std::vector<T>& values) {
+    JsonObject out;
+    if (values.empty()) return out.add_null("min").add_null("median").add_null("max");
+    return out.add("min", static_cast<double>(*std::min_element(values.begin(), values.end())))
+        .add("median", percentile(values, 0.5))
+        .add("max", static_cast<double>(*std::max_element(values.begin(), values.end())));
+}
+
+JsonObject daemon_figures(const RunResult& r) {
+    const auto& start = r.daemon_window_start;
+    const auto& end = r.daemon_window_end;
+    const auto& before = r.daemon_before;
+    const auto& after = r.daemon_after_close;
+    JsonObject rss;
+    rss.add("before", before ? std::optional<long>(before->rss_kib) : std::nullopt)
+        .add("start", start ? std::optional<long>(start->rss_kib) : std::nullopt)
+        .add("end", end ? std::optional<long>(end->rss_kib) : std::nullopt)
+        .add("max", r.rss_max_in_window_kib)
+        .add("peak", end ? std::optional<long>(end->peak_rss_kib) : std::nullopt)
+        .add("after_close", after ? std::optional<long>(after->rss_kib) : std::nullopt);
+    JsonObject anon;
+    anon.add("before", before ? std::optional<long>(before->rss_anon_kib) : std::nullopt)
+        .add("start", start ? std::optional<long>(start->rss_anon_kib) : std::nullopt)
+        .add("end", end ? std::optional<long>(end->rss_anon_kib) : std::nullopt)
+        .add("max", r.rss_anon_max_in_window_kib)
+        .add("after_close", after ? std::optional<long>(after->rss_anon_kib) : std::nullopt);
+    JsonObject fds;
+    fds.add("before", before ? std::optional<long>(before->open_fds) : std::nullopt)
+        .add("start", start ? std::optional<long>(start->open_fds) : std::nullopt)
+        .add("end", end ? std::optional<long>(end->open_fds) : std::nullopt)
+        .add("after_close", after ? std::optional<long>(after->open_fds) : std::nullopt);
+    JsonObject out;
+    out.add("pid", static_cast<std::int64_t>(r.settings.daemon_pid))
+        .add("cpu_s", start && end ? std::optional<double>(end->cpu_seconds - start->cpu_seconds) : std::nullopt)
+        .add("cpu_s_precise",
+             start && end ? std::optional<double>(end->cpu_seconds_precise - start->cpu_seconds_precise) : std::nullopt)
+        .add("rss_kib", rss)
+        .add("rss_anon_kib", anon)
+        .add("fd", fds);
+    return out;
+}
+
+}  // namespace
+
+std::string report_json(const RunResult& r) {
+    const auto& s = r.settings;
+    const double fps = s.source_fps > 0 ? s.source_fps : r.nominal_fps;
+    const double expected_frames = fps * r.measured_seconds;
+
+    std::vector<double> fast_frames, fast_fraction, fast_fraction_captured, fast_gaps, stalled_cut_after;
+    int accepted = 0, rejected = 0, failed = 0, fast_lost = 0, stalled_cut = 0, stalled_count = 0;
+    for (const auto& viewer : r.viewers) {
+        accepted += viewer->accepted();
+        rejected += viewer->rejected();
+        failed += !viewer->accepted() && !viewer->rejected();
+        if (viewer->role() == Role::fast) {
+            const auto frames = static_cast<double>(viewer->frames_in_window());
+            fast_frames.push_back(frames);
+            fast_fraction.push_back(expected_frames > 0 ? frames / expected_frames : 0);
+            const auto span = static_cast<double>(viewer->sequence_span());
+            fast_fraction_captured.push_back(span > 0 ? std::min(1.0, frames / span) : 0);
+            fast_gaps.push_back(static_cast<double>(viewer->gaps_in_window()));
+            fast_lost += viewer->accepted() && viewer->ending() != "run over";
+        } else if (viewer->role() == Role::stalled) {
+            ++stalled_count;
+            if (viewer->server_closed_at() && viewer->stalled_since()) {
+                ++stalled_cut;
+                stalled_cut_after.push_back(*viewer->server_closed_at() - *viewer->stalled_since());
+            }
+        }
+    }
+
+    JsonObject fast;
+    fast.add("count", static_cast<std::int64_t>(fast_frames.size()))
+        .add("frames", spread(fast_frames))
+        .add("fraction_of_source_fps", spread(fast_fraction))
+        .add("fraction_of_captured", spread(fast_fraction_captured))
+        .add("gaps", spread(fast_gaps))
+        .add("lost", fast_lost);
+
+    const auto& latencies = r.recorder.latency_us;
+    JsonObject latency;
+    latency.add("p50", percentile(latencies, 0.5) / 1000.0)
+        .add("p99", percentile(latencies, 0.99) / 1000.0)
+        .add("max", latencies.empty() ? 0.0
+                                      : static_cast<double>(*std::max_element(latencies.begin(), latencies.end())) / 1000.0)
+        .add("samples", static_cast<std::uint64_t>(latencies.size()));
+
+    JsonObject stalled;
+    stalled.add("count", stalled_count)
+        .add("trickle", s.trickle)
+        .add("cut_off", stalled_cut)
+        .add("cut_off_after_s", spread(stalled_cut_after));
+
+    JsonObject churn;
+    churn.add("rate", s.churn_rate)
+        .add("started", r.churn.started)
+        .add("completed", r.churn.completed)
+        .add("rejected", r.churn.rejected)
+        .add("failed", r.churn.failed)
+        .add("skipped", r.churn.skipped);
+
+    JsonObject out;
+    out.add("tool", "camstream-loadgen")
+        .add("protocol", protocol_name(s.protocol))
+        .add("target", s.target.text)
+        .add("viewers", s.viewers)
+        .add("stalled", s.stalled)
+        .add("duration_s", s.duration_s)
+        .add("warmup_s", s.warmup_s)
+        .add("connect_s", r.connect_seconds)
+        .add("measured_s", r.measured_seconds)
+        .add("source_fps", fps)
+        .add("accepted", accepted)
+        .add("rejected", rejected)
+        .add("connect_failed", failed)
+        .add("fast", fast)
+        .add("latency_ms", latency)
+        .add("stalled_viewers", stalled)
+        .add("frames_total", r.recorder.frames_all_viewers)
+        .add("loadgen_cpu_s", r.loadgen_cpu_seconds);
+    if (s.daemon_pid > 0) {
+        out.add("daemon", daemon_figures(r));
+        // The nanosecond figure when the scheduler gives one; the tick count otherwise.
+        double cpu = 0;
+        if (r.daemon_window_start && r.daemon_window_end) {
+            const auto& start = *r.daemon_window_start;
+            const auto& end = *r.daemon_window_end;
+            cpu = end.cpu_seconds_precise - start.cpu_seconds_precise;
+            if (cpu <= 0) cpu = end.cpu_seconds - start.cpu_seconds;
+        }
+        out.add("frames_per_daemon_cpu_s",
+                cpu > 0 ? std::optional<double>(static_cast<double>(r.recorder.frames_all_viewers) / cpu) : std::nullopt);
+    } else {
+        out.add_null("daemon").add_null("frames_per_daemon_cpu_s");
+    }
+    out.add("churn", churn);
+    return out.str();
+}
+
+}  // namespace camstream::bench

@@ -1,0 +1,23 @@
+// TcpViewerProtocol: a camstream wire-protocol viewer built on the project's own
+// decoder (protocol/), so the load generator measures the protocol viewers speak.
+#pragma once
+
+#include "decoder.hpp"
+#include "viewer_protocol.hpp"
+
+namespace camstream::bench {
+
+class TcpViewerProtocol final : public ViewerProtocol {
+public:
+    std::vector<std::uint8_t> opening_request() const override;
+    bool feed(std::span<const std::uint8_t> bytes, ViewerEvents& events) override;
+    const std::string& error_text() const override { return error_text_; }
+
+private:
+    // Payloads are counted, never stored: a thousand viewers would otherwise
+    // hold a thousand copies of every frame.
+    wire::StreamDecoder decoder_{false};
+    std::string error_text_;
+};
+
+}  // namespace camstream::bench

@@ -1,0 +1,51 @@
+// ViewerProtocol: how one simulated viewer talks to the server, kept apart from
+// sockets and timing so a second protocol (HTTP MJPEG) is one more subclass.
+//
+// The load generator only needs four facts from a stream: the server accepted
+// (and at what nominal frame rate), it refused, a frame completed (its sequence
+// and capture timestamp), or it said goodbye. Each protocol turns its own bytes
+// into those events; connection handling, scheduling and statistics stay shared.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace camstream::bench {
+
+enum class ProtocolKind {
+    tcp,  // camstream wire protocol v1 (docs/PROTOCOL.md)
+    // http_mjpeg: a multipart/x-mixed-replace stream; plugs in as another ViewerProtocol.
+};
+
+std::string_view protocol_name(ProtocolKind kind);
+
+// What a protocol reports while it is fed.
+class ViewerEvents {
+public:
+    virtual ~ViewerEvents() = default;
+    virtual void on_accepted(double nominal_fps) = 0;
+    virtual void on_rejected(std::string_view reason) = 0;
+    // The frame's last byte was in the chunk just fed.
+    virtual void on_frame(std::uint64_t sequence, std::uint64_t capture_timestamp_us) = 0;
+    virtual void on_goodbye(std::string_view reason) = 0;
+};
+
+class ViewerProtocol {
+public:
+    virtual ~ViewerProtocol() = default;
+
+    // What the viewer sends once connected (a hello, an HTTP request).
+    virtual std::vector<std::uint8_t> opening_request() const = 0;
+    // Consumes received bytes, split anywhere; false on a protocol error (see error_text()).
+    virtual bool feed(std::span<const std::uint8_t> bytes, ViewerEvents& events) = 0;
+    virtual const std::string& error_text() const = 0;
+};
+
+// One protocol object per connection: each keeps its own parse state.
+std::unique_ptr<ViewerProtocol> make_viewer_protocol(ProtocolKind kind);
+
+}  // namespace camstream::bench

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Prints a bench/results/<date>.json as the Markdown tables of docs/BENCHMARKS.md.
+
+The targets are those of issue 3; each line says what was measured (medians
+over the repetitions) and whether it passes. Usage: bench/table.py RESULTS.json
+"""
+
+import json
+import sys
+
+MIB = 1024
+
+
+def fmt(value, digits=1):
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def pct(value):
+    return "–" if value is None else f"{100 * value:.2f} %"
+
+
+def verdict(ok):
+    return "**pass**" if ok else "**MISS**"
+
+
+def targets(r):
+    """(target, measured, pass) for each target of issue 3."""
+    rows = []
+    fan = r["fanout"]["camstream"].get("100", {}).get("median", {})
+    base = r["fanout"]["baseline"].get("100", {}).get("median", {})
+    if fan:
+        rows.append(("100 viewers 1280×720 @ 30 fps: every fast viewer ≥ 99 % of frames",
+                     f"worst viewer {pct(fan['fast_fraction_of_captured_min'])} of frames captured "
+                     f"({pct(fan['fast_fraction_min'])} of 30 fps × s)",
+                     fan["fast_fraction_of_captured_min"] >= 0.99))
+        ratio = r["fanout"]["cpu_efficiency_ratio_at_100"]
+        rows.append(("frames per daemon CPU-second ≥ 3× thread-per-client baseline (100 viewers)",
+                     f"{fmt(fan['frames_per_daemon_cpu_s'], 0)} vs {fmt(base.get('frames_per_daemon_cpu_s'), 0)}"
+                     f" = {fmt(ratio, 2)}×", ratio is not None and ratio >= 3))
+        rows.append(("latency added by the daemon (published → last byte to kernel) p99 < 5 ms at 100 viewers",
+                     f"p99 {fmt(fan['send_latency_p99_ms'], 2)} ms (worst second {fmt(fan['send_latency_p99_ms_max'], 2)} ms)",
+                     fan["send_latency_p99_ms"] is not None and fan["send_latency_p99_ms"] < 5))
+        rows.append(("end-to-end latency (capture → last byte at viewer) within one frame interval (33.3 ms)",
+                     f"p99 {fmt(fan['latency_p99_ms'], 2)} ms, max {fmt(fan['latency_max_ms'], 1)} ms",
+                     fan["latency_p99_ms"] < 1000 / 30))
+    many = (r.get("many_light_viewers") or {}).get("median")
+    if many:
+        frame_mem = r.get("frame_memory_kib", {}).get("640x480", 0)
+        limit = 64 * MIB + frame_mem
+        rows.append((f"RSS at 1000 viewers < 64 MiB + frame memory ({fmt(frame_mem / MIB, 1)} MiB) = {fmt(limit / MIB, 1)} MiB",
+                     f"RSS {fmt(many['rss_max_kib'] / MIB, 1)} MiB (of which mapped files {fmt((many['rss_max_kib'] - many['rss_anon_max_kib']) / MIB, 1)} MiB, "
+                     f"anonymous {fmt(many['rss_anon_max_kib'] / MIB, 1)} MiB; "
+                     f"+{fmt((many['rss_max_kib'] - many['rss_before_kib']) / MIB, 1)} MiB over 0 viewers)",
+                     many["rss_max_kib"] < limit))
+    iso = (r.get("isolation") or {}).get("median")
+    if iso:
+        rows.append(("isolation: 90 fast viewers ≥ 99 % of frames beside 10 stalled",
+                     f"worst viewer {pct(iso['fast_fraction_of_captured_min'])} of frames captured "
+                     f"({pct(iso['fast_fraction_min'])} of 30 fps × s)", iso["fast_fraction_of_captured_min"] >= 0.99))
+        rows.append(("isolation: the 10 stalled viewers are cut off (stall timeout 3 s)",
+                     f"{fmt(iso['stalled_cut_off'])} of 10, after {fmt(iso['stalled_cut_off_after_s_median'], 1)} s "
+                     f"(max {fmt(iso['stalled_cut_off_after_s_max'], 1)} s)",
+                     iso["stalled_cut_off"] == 10))
+        growth = iso["rss_end_kib"] - iso["rss_start_kib"]
+        peak_growth = iso["rss_max_kib"] - iso["rss_start_kib"]
+        rows.append(("isolation: no RSS growth with stalled viewers (end ≤ start + 2 MiB)",
+                     f"start {fmt(iso['rss_start_kib'] / MIB, 1)} MiB, max {fmt(iso['rss_max_kib'] / MIB, 1)} MiB "
+                     f"(+{fmt(peak_growth / MIB, 1)}), end {fmt(iso['rss_end_kib'] / MIB, 1)} MiB (+{fmt(growth / MIB, 1)})",
+                     growth <= 2 * MIB))
+    idle = (r.get("idle") or {}).get("median")
+    if idle:
+        rows.append(("idle (no viewers, 30 s): zero encodes",
+                     f"{fmt(idle['encodes'])} encodes", idle["encodes"] == 0))
+        rows.append(("idle: under 1 % of one core",
+                     f"{fmt(idle['cpu_percent_of_one_core'], 2)} % ({fmt(idle['cpu_s'], 2)} CPU-s in {fmt(idle['seconds'])} s)",
+                     idle["cpu_percent_of_one_core"] < 1))
+    for size, case in (r.get("encode") or {}).items():
+        m = case["median"]
+        rows.append((f"encode {size}: daemon capture+encode ≥ 0.9× raw TurboJPEG",
+                     f"{fmt(m['daemon_capture_encode_fps'], 0)} vs {fmt(m['raw_turbojpeg_fps'], 0)} fps = "
+                     f"{fmt(m['ratio_capture_encode'], 3)}× (encoder alone {fmt(m['ratio_encoder'], 3)}×)",
+                     m["ratio_capture_encode"] >= 0.9))
+    churn = (r.get("churn") or {}).get("median")
+    if churn:
+        rows.append(("churn 200/s beside 50 viewers: steady viewers ≥ 99 % of frames",
+                     f"worst viewer {pct(churn['fast_fraction_of_captured_min'])} of frames captured "
+                     f"({pct(churn['fast_fraction_min'])} of 30 fps × s); {fmt(churn['churn_per_s'], 0)} churns/s done",
+                     churn["fast_fraction_of_captured_min"] >= 0.99))
+        rows.append(("churn: fd count back to baseline",
+                     f"{fmt(churn['fd_before'])} before → {fmt(churn['fd_after_close'])} after",
+                     churn["fd_after_close"] is not None and churn["fd_after_close"] <= churn["fd_before"]))
+        rows.append(("churn: RSS back to baseline (with the 50 steady viewers: end ≤ start + 2 MiB)",
+                     f"start {fmt(churn['rss_start_kib'] / MIB, 1)} → end {fmt(churn['rss_end_kib'] / MIB, 1)} MiB; "
+                     f"0 viewers: {fmt(churn['rss_before_kib'] / MIB, 1)} → {fmt(churn['rss_after_close_kib'] / MIB, 1)} MiB",
+                     churn["rss_end_kib"] <= churn["rss_start_kib"] + 2 * MIB))
+    return rows
+
+
+def main():
+    r = json.load(open(sys.argv[1]))
+    m = r["machine"]
+    print(f"Results of {r['date']} ({r['mode']} run, median of {r['repetitions']}), commit {r.get('commit')}: "
+          f"{m['nproc']} × {m['cpu_model']}, {m['memory_gib']} GiB, Linux {m['kernel']}.\n")
+
+    print("### Targets (issue 3)\n")
+    print("| target | measured (median) | result |")
+    print("|---|---|---|")
+    for target, measured, ok in targets(r):
+        print(f"| {target} | {measured} | {verdict(ok)} |")
+
+    print("\n### Fan-out: 1280×720 @ 30 fps, file source (no encoding)\n")
+    print("| server | viewers | fast viewers' frames, worst / median (of 30 fps × s) | worst viewer, of frames captured | gaps, worst viewer "
+          "| e2e latency p50 / p99 / max (ms) | daemon send p99 (ms) | server CPU (% of a core) "
+          "| frames per server CPU-s | RSS start → end (MiB) | loadgen CPU (% of a core) |")
+    print("|---|---:|---|---:|---:|---|---:|---:|---:|---|---:|")
+    for server in ("camstream", "baseline"):
+        for viewers, case in r["fanout"][server].items():
+            f = case["median"]
+            print(f"| {server} | {viewers} | {pct(f['fast_fraction_min'])} / {pct(f['fast_fraction_median'])} "
+                  f"| {pct(f['fast_fraction_of_captured_min'])} | {fmt(f['fast_gaps_max'], 0)} | {fmt(f['latency_p50_ms'], 2)} / {fmt(f['latency_p99_ms'], 2)} / "
+                  f"{fmt(f['latency_max_ms'], 1)} | {fmt(f['send_latency_p99_ms'], 2)} "
+                  f"| {fmt(f['daemon_cpu_percent_of_one_core'], 1)} | {fmt(f['frames_per_daemon_cpu_s'], 0)} "
+                  f"| {fmt(f['rss_start_kib'] / MIB, 1)} → {fmt(f['rss_end_kib'] / MIB, 1)} "
+                  f"| {fmt(f['loadgen_cpu_percent_of_one_core'], 0)} |")
+    ratio = r["fanout"].get("cpu_efficiency_ratio_at_100")
+    print(f"\nCPU efficiency at 100 viewers, camstream ÷ baseline: **{fmt(ratio, 2)}×**.")
+
+    for key, title in (("many_light_viewers", "Many light viewers: 1000 viewers, 640×480 @ 5 fps"),
+                       ("isolation", "Isolation: 100 viewers, 10 stalled, stall timeout 3 s, 1280×720 @ 30 fps"),
+                       ("churn", "Churn: 200 connects + disconnects per second beside 50 steady viewers, 1280×720 @ 30 fps")):
+        case = r.get(key)
+        if not case:
+            continue
+        f = case["median"]
+        print(f"\n### {title}\n")
+        print("| figure | median |")
+        print("|---|---|")
+        print(f"| fast viewers' frames, worst / median | {pct(f['fast_fraction_min'])} / {pct(f['fast_fraction_median'])} "
+              f"(of source fps × {fmt(f['measured_s'], 1)} s) |")
+        print(f"| fast viewers' frames, worst, of frames captured | {pct(f['fast_fraction_of_captured_min'])} |")
+        print(f"| gaps (dropped frames), worst viewer | {fmt(f['fast_gaps_max'], 0)} |")
+        print(f"| end-to-end latency p50 / p99 / max | {fmt(f['latency_p50_ms'], 2)} / {fmt(f['latency_p99_ms'], 2)} / "
+              f"{fmt(f['latency_max_ms'], 1)} ms |")
+        print(f"| daemon send latency p50 / p99 | {fmt(f['send_latency_p50_ms'], 2)} / {fmt(f['send_latency_p99_ms'], 2)} ms |")
+        print(f"| daemon CPU | {fmt(f['daemon_cpu_percent_of_one_core'], 1)} % of a core, "
+              f"{fmt(f['frames_per_daemon_cpu_s'], 0)} frames per CPU-s |")
+        print(f"| load generator CPU (same 2 cores) | {fmt(f['loadgen_cpu_percent_of_one_core'], 0)} % of a core |")
+        print(f"| RSS before → start → max → end → after close | {fmt(f['rss_before_kib'] / MIB, 1)} → "
+              f"{fmt(f['rss_start_kib'] / MIB, 1)} → {fmt(f['rss_max_kib'] / MIB, 1)} → {fmt(f['rss_end_kib'] / MIB, 1)} → "
+              f"{fmt(f['rss_after_close_kib'] / MIB, 1)} MiB |")
+        print(f"| anonymous RSS before → max → after close | {fmt(f['rss_anon_before_kib'] / MIB, 1)} → "
+              f"{fmt(f['rss_anon_max_kib'] / MIB, 1)} → {fmt(f['rss_anon_after_close_kib'] / MIB, 1)} MiB |")
+        print(f"| open fds before → start → end → after close | {fmt(f['fd_before'])} → {fmt(f['fd_start'])} → "
+              f"{fmt(f['fd_end'])} → {fmt(f['fd_after_close'])} |")
+        if f["stalled"]:
+            print(f"| stalled viewers cut off | {fmt(f['stalled_cut_off'])} of {f['stalled']}, "
+                  f"{fmt(f['stalled_cut_off_after_s_median'], 2)} s after they stopped reading |")
+        if key == "churn":
+            print(f"| churn connections completed | {fmt(f['churn_completed'])} ({fmt(f['churn_per_s'], 0)}/s), "
+                  f"failed {fmt(f['churn_failed'])}, skipped {fmt(f['churn_skipped'])} |")
+
+    if r.get("encode"):
+        print("\n### Encode path: test pattern, JPEG quality 80, 4:2:0, fast DCT (frames/s)\n")
+        print("| size | raw TurboJPEG | daemon encoder | daemon capture + encode | retrieve() alone | encoder ÷ raw | capture+encode ÷ raw |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for size, case in r["encode"].items():
+            m = case["median"]
+            print(f"| {size} | {fmt(m['raw_turbojpeg_fps'], 0)} | {fmt(m['daemon_encoder_fps'], 0)} | "
+                  f"{fmt(m['daemon_capture_encode_fps'], 0)} | {fmt(m.get('retrieve_only_fps'), 0)} | {fmt(m['ratio_encoder'], 2)} | {fmt(m['ratio_capture_encode'], 2)} |")
+
+    idle = (r.get("idle") or {}).get("median")
+    if idle:
+        print("\n### Idle: test pattern 1280×720 @ 30 fps, no viewers\n")
+        print(f"{fmt(idle['cpu_s'], 2)} CPU-s in {fmt(idle['seconds'])} s = {fmt(idle['cpu_percent_of_one_core'], 2)} % "
+              f"of one core; {fmt(idle['encodes'])} encodes; RSS {fmt(idle['rss_kib'] / MIB, 1)} MiB.")
+
+
+if __name__ == "__main__":
+    main()
