@@ -162,7 +162,11 @@ void Session::write_next_frame() {
         close(std::string("write error: ") + uv_strerror(rc));
         return;
     }
-    progress_.write_started(Clock::now(), pending_write_bytes());
+    const auto pending = pending_write_bytes();
+    progress_.write_started(Clock::now(), pending);
+    // libuv writes at once when the socket has room but calls back only on the
+    // next loop iteration, after the whole fan-out: note when the bytes really left.
+    in_flight_written_us_ = pending == 0 ? wall_clock_us() : 0;
 }
 
 void Session::on_frame_written(int status) {
@@ -175,7 +179,7 @@ void Session::on_frame_written(int status) {
     }
     ++frames_sent_;
     last_sent_ = now;
-    hub_.count_sent(*frame, wall_clock_us());
+    hub_.count_sent(*frame, in_flight_written_us_ != 0 ? in_flight_written_us_ : wall_clock_us());
     if (state_ == State::streaming) write_next_frame();
 }
 

@@ -72,6 +72,7 @@ private:
     // The frame being written and its request: one at a time per viewer.
     FramePtr in_flight_;
     uv_write_t frame_write_{};
+    std::int64_t in_flight_written_us_ = 0;  // when its last byte reached the kernel, if known
     std::uint64_t frames_sent_ = 0;
     std::uint64_t frames_dropped_ = 0;
 };

@@ -1,6 +1,8 @@
 // Socket names: see socket_name.hpp.
 #include "socket_name.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 
 namespace camstream {
@@ -11,11 +13,11 @@ std::string format(const sockaddr_storage& address) {
     if (address.ss_family == AF_INET6) {
         const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
         uv_ip6_name(v6, host.data(), host.size());
-        return "[" + std::string(host.data()) + "]:" + std::to_string(ntohs(v6->sin6_port));
+        return fmt::format("[{}]:{}", host.data(), ntohs(v6->sin6_port));
     }
     const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
     uv_ip4_name(v4, host.data(), host.size());
-    return std::string(host.data()) + ":" + std::to_string(ntohs(v4->sin_port));
+    return fmt::format("{}:{}", host.data(), ntohs(v4->sin_port));
 }
 
 }  // namespace

@@ -45,15 +45,18 @@ bool TestPatternSource::grab() {
 }
 
 bool TestPatternSource::retrieve(SourceImage& out) {
-    background_.copyTo(out.pixels);
-    cv::Mat& image = out.pixels;
+    // Only the moving block and the text band change between frames: restore and
+    // redraw just those, rather than copying the whole background every frame.
+    cv::Mat& image = canvas_;
+    if (image.empty()) background_.copyTo(image);
+    if (!block_.empty()) background_(block_).copyTo(image(block_));
 
     const int block = std::max(8, size_.height / 6);
     const int travel = std::max(1, size_.width - block);
     const auto step = static_cast<int>((frames_grabbed_ * 8) % static_cast<std::uint64_t>(2 * travel));
     const int x = step < travel ? step : 2 * travel - step;
-    cv::rectangle(image, cv::Rect(x, size_.height / 2 - block / 2, block, block),
-                  cv::Scalar(255, 255, 255), cv::FILLED);
+    block_ = cv::Rect(x, size_.height / 2 - block / 2, block, block) & cv::Rect({}, size_);
+    image(block_).setTo(cv::Scalar(255, 255, 255));
 
     const auto now = std::chrono::system_clock::now();
     const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
@@ -69,11 +72,13 @@ bool TestPatternSource::retrieve(SourceImage& out) {
     const double scale = std::max(0.4, size_.height / 720.0 * 1.2);
     const int thickness = std::max(1, static_cast<int>(scale * 2));
     const int line_height = static_cast<int>(40 * scale);
-    cv::rectangle(image, cv::Rect(0, 0, size_.width, line_height * 2 + 10), cv::Scalar(0, 0, 0), cv::FILLED);
+    image(cv::Rect(0, 0, size_.width, std::min(size_.height, line_height * 2 + 10))).setTo(cv::Scalar::all(0));
     cv::putText(image, "camstream test pattern  frame " + std::to_string(frames_grabbed_),
                 {10, line_height}, cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), thickness);
     cv::putText(image, clock_text.data(), {10, line_height * 2}, cv::FONT_HERSHEY_SIMPLEX, scale,
                 cv::Scalar(0, 255, 255), thickness);
+    // Shares the canvas: the capture thread encodes it before the next retrieve().
+    out.pixels = image;
     return true;
 }
 

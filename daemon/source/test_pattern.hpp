@@ -30,6 +30,8 @@ private:
     double fps_;
     Pacer pacer_;
     cv::Mat background_;
+    cv::Mat canvas_;
+    cv::Rect block_;  // where the moving block was drawn last
     std::uint64_t frames_grabbed_ = 0;
 
     std::optional<Duration> hang_after_;
