@@ -19,7 +19,7 @@ const std::map<std::string, std::vector<std::string>, std::less<>> kSchema = {
     {"source", {"uri", "width", "height", "fps"}},
     {"encoder", {"jpeg_quality"}},
     {"server", {"listen", "max_viewers", "hello_timeout"}},
-    {"viewer", {"queue_frames", "queue_bytes", "stall_timeout", "heartbeat_interval"}},
+    {"viewer", {"queue_frames", "queue_bytes", "socket_send_buffer", "stall_timeout", "heartbeat_interval"}},
     {"log", {"level", "stats_interval"}},
 };
 
@@ -282,6 +282,8 @@ void read_settings(Reader& reader, const YAML::Node& root, Settings& settings) {
                    settings.viewer.queue_frames);
     reader.byte_size(viewer["queue_bytes"], "viewer.queue_bytes", 64u << 10, 1u << 30,
                      settings.viewer.queue_bytes);
+    reader.byte_size(viewer["socket_send_buffer"], "viewer.socket_send_buffer", 16u << 10, 64u << 20,
+                     settings.viewer.socket_send_buffer);
     reader.duration(viewer["stall_timeout"], "viewer.stall_timeout", milliseconds(200),
                     hours(1), settings.viewer.stall_timeout);
     reader.duration(viewer["heartbeat_interval"], "viewer.heartbeat_interval", milliseconds(100),
@@ -360,6 +362,7 @@ std::string to_yaml(const Settings& s) {
     out << YAML::Key << "viewer" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "queue_frames" << YAML::Value << s.viewer.queue_frames;
     out << YAML::Key << "queue_bytes" << YAML::Value << format_byte_size(s.viewer.queue_bytes);
+    out << YAML::Key << "socket_send_buffer" << YAML::Value << format_byte_size(s.viewer.socket_send_buffer);
     out << YAML::Key << "stall_timeout" << YAML::Value << format_duration(s.viewer.stall_timeout);
     out << YAML::Key << "heartbeat_interval" << YAML::Value
         << format_duration(s.viewer.heartbeat_interval);

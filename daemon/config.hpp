@@ -34,6 +34,7 @@ struct ServerSettings {
 struct ViewerSettings {
     std::size_t queue_frames = 2;
     std::size_t queue_bytes = 8u << 20;
+    std::size_t socket_send_buffer = 256u << 10;
     Duration stall_timeout{10000};
     Duration heartbeat_interval{1000};
 };

@@ -207,9 +207,8 @@ void Daemon::reload() {
     // What needs reopening: only that part; viewers stay connected either way.
     if (source_changed) {
         spdlog::info("reload: reopening the source ({} -> {})", previous.source.uri, next.source.uri);
-        const auto next_sequence = capture_->last_sequence() + 1;
         capture_->stop();
-        start_capture(next_sequence);
+        start_capture(capture_->last_sequence() + 1);
     }
     if (listen_changed && socket_activated_) {
         spdlog::warn("reload: server.listen is ignored: the listening socket comes from systemd");

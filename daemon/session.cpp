@@ -43,6 +43,12 @@ Session::Session(Hub& hub, std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::uint
       queue_(hub.queue_limits()) {
     socket_->get()->data = this;
     uv_tcp_nodelay(socket_->get(), 1);
+    // Left alone, the kernel grows a socket's send buffer to megabytes: a viewer
+    // that stops reading would soak up a hundred frames there, keep "making
+    // progress" long after it stalled, and get stale frames when it resumes.
+    // Bounding it keeps drop-oldest and the stall timer in charge.
+    int send_buffer = static_cast<int>(hub_.viewer_settings().socket_send_buffer);
+    uv_send_buffer_size(socket_->base(), &send_buffer);
     const int rc = uv_read_start(
         socket_->stream(),
         [](uv_handle_t*, size_t, uv_buf_t* buf) {
@@ -124,7 +130,7 @@ void Session::finish(wire::Reason reason, const std::string& detail) {
                  true);
 }
 
-void Session::close(const std::string& why) {
+void Session::close(const std::string& why, bool reset) {
     if (socket_->closed()) return;
     if (state_ != State::closing) {
         spdlog::info("viewer {} disconnected: {}; {} frames sent, {} dropped", peer_, why,
@@ -133,7 +139,12 @@ void Session::close(const std::string& why) {
     state_ = State::closing;
     // Cancelled writes call back before the close callback, so `this` stays
     // alive until then, and only then does the hub free it.
-    socket_->close([&hub = hub_, this] { hub.session_closed(*this, admitted_); });
+    auto on_closed = [&hub = hub_, this] { hub.session_closed(*this, admitted_); };
+    if (reset) {
+        socket_->close_reset(std::move(on_closed));
+    } else {
+        socket_->close(std::move(on_closed));
+    }
 }
 
 void Session::offer(const FramePtr& frame) {
@@ -236,8 +247,10 @@ void Session::tick(Clock::time_point now) {
             progress_.observe(now, pending_write_bytes());
             if (progress_.stalled(now, settings.stall_timeout)) {
                 hub_.count_stall();
-                close("stalled (no write progress for " +
-                      std::to_string(settings.stall_timeout.count()) + "ms)");
+                // No goodbye: the viewer is not reading. A reset frees the
+                // kernel's copy of the unsent frames at once.
+                close("stalled (no write progress for " + std::to_string(settings.stall_timeout.count()) + "ms)",
+                      true);
                 return;
             }
             if (!progress_.writing() && now - last_sent_ >= settings.heartbeat_interval) {

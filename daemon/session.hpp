@@ -35,8 +35,8 @@ public:
     void tick(Clock::time_point now);
     // Says goodbye with a reason, then closes once the goodbye is written.
     void finish(wire::Reason reason, const std::string& detail);
-    // Closes at once; `why` goes to the log.
-    void close(const std::string& why);
+    // Closes at once; `why` goes to the log. reset drops unsent data (stalled viewers).
+    void close(const std::string& why, bool reset = false);
 
     void set_queue_limits(QueueLimits limits) { frames_dropped_ += queue_.set_limits(limits); }
 

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 namespace camstream {
@@ -33,12 +34,29 @@ public:
     bool closed() const { return !handle_; }
 
     void close(std::function<void()> on_closed = {}) {
+        close_with(std::move(on_closed), [](T* handle, uv_close_cb done) {
+            uv_close(reinterpret_cast<uv_handle_t*>(handle), done);
+        });
+    }
+
+    // TCP only: closes with a reset, so the kernel drops unsent data at once
+    // instead of holding it for a peer that stopped reading.
+    void close_reset(std::function<void()> on_closed = {}) {
+        static_assert(std::is_same_v<T, uv_tcp_t>);
+        close_with(std::move(on_closed), [](T* handle, uv_close_cb done) {
+            if (uv_tcp_close_reset(handle, done) != 0) uv_close(reinterpret_cast<uv_handle_t*>(handle), done);
+        });
+    }
+
+private:
+    template <typename Closer>
+    void close_with(std::function<void()> on_closed, Closer closer) {
         if (!handle_) return;
         T* handle = handle_.release();
         auto callback = on_closed ? std::make_unique<std::function<void()>>(std::move(on_closed))
                                   : nullptr;
         handle->data = callback.release();
-        uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* closed_handle) {
+        closer(handle, [](uv_handle_t* closed_handle) {
             std::unique_ptr<std::function<void()>> done(
                 static_cast<std::function<void()>*>(closed_handle->data));
             delete reinterpret_cast<T*>(closed_handle);
@@ -46,7 +64,6 @@ public:
         });
     }
 
-private:
     std::unique_ptr<T> handle_;
 };
 

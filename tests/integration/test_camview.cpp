@@ -1,0 +1,267 @@
+// Integration: camview, the real viewer binary, against the real daemon: headless
+// mode (JSON lines, --save, exit codes) and window mode under Xvfb.
+#include "support/camview_process.hpp"
+#include "support/daemon_process.hpp"
+#include "support/test_client.hpp"
+
+#include <doctest/doctest.h>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+using namespace camstream::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::vector<std::string> k320x240at30{"source.width=320", "source.height=240",
+                                            "source.fps=30"};
+
+std::string all_lines(const ProcessResult& result) {
+    return "camview " + result.status.describe() + (result.timed_out ? " (timed out)" : "") +
+           "\nstdout:\n" + result.stdout_text + "\nstderr:\n" + result.stderr_text;
+}
+
+// Every stdout line is a flat JSON object with a "type"; the last one is the summary.
+void check_json_lines(const ProcessResult& result, const std::string& expected_frames) {
+    const auto lines = result.stdout_lines();
+    REQUIRE_FALSE(lines.empty());
+    for (const auto& line : lines) {
+        CAPTURE(line);
+        CHECK(looks_like_json_object(line));
+        const auto type = json_field(line, "type");
+        REQUIRE(type.has_value());
+        CHECK((*type == "progress" || *type == "summary"));
+    }
+    const auto& summary = lines.back();
+    CAPTURE(summary);
+    CHECK(json_field(summary, "type") == std::optional<std::string>("summary"));
+    CHECK(json_field(summary, "frames") == std::optional<std::string>(expected_frames));
+}
+
+std::optional<std::filesystem::path> find_program(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+    for (std::string dir; std::getline(dirs, dir, ':');) {
+        const auto candidate = std::filesystem::path(dir) / name;
+        if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    return std::nullopt;
+}
+
+// An Xvfb server on a display it picked itself (-displayfd), so parallel tests
+// and other X servers on the machine cannot collide with it.
+class VirtualDisplay {
+public:
+    VirtualDisplay(const std::filesystem::path& xvfb, const std::filesystem::path& dir)
+        : number_path_(dir / "xvfb.display"), log_path_(dir / "xvfb.log") {
+        process_ = std::make_unique<ChildProcess>(
+            std::vector<std::string>{xvfb.string(), "-displayfd", "1", "-screen", "0", "800x600x24",
+                                     "-nolisten", "tcp"},
+            number_path_, log_path_);
+        wait_until(
+            [&] {
+                const auto text = read_file(number_path_);
+                return text.find('\n') != std::string::npos || !process_->running();
+            },
+            15s);
+        const auto text = read_file(number_path_);
+        if (text.find('\n') == std::string::npos) {
+            throw std::runtime_error("Xvfb did not start: " + read_file(log_path_));
+        }
+        display_ = ":" + text.substr(0, text.find('\n'));
+    }
+    ~VirtualDisplay() { process_->stop(5s); }
+
+    const std::string& name() const { return display_; }  // ":N"
+
+private:
+    std::filesystem::path number_path_;
+    std::filesystem::path log_path_;
+    std::unique_ptr<ChildProcess> process_;
+    std::string display_;
+};
+
+}  // namespace
+
+TEST_CASE("camview: headless mode receives 20 frames and ends with a JSON summary") {
+    DaemonProcess daemon(k320x240at30);
+    INFO("daemon log:\n" << daemon.log_tail());
+    const auto result = run_camview(
+        {"--headless", "--frames", "20", "--timeout", "30", loopback_address(daemon.port())}, 60s);
+    INFO(all_lines(result));
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.status.exited_with(0));
+    check_json_lines(result, "20");
+    // camview left by closing its socket, as the protocol says.
+    CHECK(daemon.wait_for_log("closed by peer", 10s));
+    CHECK(daemon.stop().exited_with(0));
+}
+
+TEST_CASE("camview: --save writes each received frame as a JPEG file") {
+    DaemonProcess daemon(k320x240at30);
+    INFO("daemon log:\n" << daemon.log_tail());
+    TempDir saved("camview-save");
+    const auto result =
+        run_camview({"--headless", "--frames", "5", "--timeout", "30", "--save",
+                     saved.path().string(), loopback_address(daemon.port())},
+                    60s);
+    INFO(all_lines(result));
+    CHECK(result.status.exited_with(0));
+    check_json_lines(result, "5");
+
+    std::size_t files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(saved.path())) {
+        CAPTURE(entry.path().string());
+        ++files;
+        const auto bytes = read_file(entry.path());
+        CHECK(is_complete_jpeg(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size())));
+        const cv::Mat image = cv::imread(entry.path().string(), cv::IMREAD_COLOR);
+        REQUIRE_FALSE(image.empty());
+        CHECK(image.cols == 320);
+        CHECK(image.rows == 240);
+    }
+    CHECK(files == 5);
+}
+
+TEST_CASE("camview: exits non-zero when nothing listens") {
+    UnusedPort nothing;
+    const auto result = run_camview(
+        {"--headless", "--frames", "5", "--timeout", "2", loopback_address(nothing.port())}, 30s);
+    INFO(all_lines(result));
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.status.exited);  // an orderly exit, not a crash
+    CHECK(result.status.code != 0);
+    CHECK(result.seconds < 15.0);
+}
+
+TEST_CASE("camview: exits 1 with a summary when --timeout passes before N frames") {
+    DaemonProcess daemon(k320x240at30);
+    INFO("daemon log:\n" << daemon.log_tail());
+    const auto result = run_camview(
+        {"--headless", "--frames", "100000", "--timeout", "3", loopback_address(daemon.port())}, 60s);
+    INFO(all_lines(result));
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.status.exited_with(1));
+    CHECK(result.seconds >= 2.5);
+    CHECK(result.seconds < 20.0);
+    const auto lines = result.stdout_lines();
+    REQUIRE_FALSE(lines.empty());
+    CHECK(json_field(lines.back(), "type") == std::optional<std::string>("summary"));
+    const auto frames = json_field(lines.back(), "frames");
+    REQUIRE(frames.has_value());
+    // It did receive frames, just not 100000 of them.
+    CHECK(std::stol(*frames) > 10);
+    CHECK(std::stol(*frames) < 100000);
+}
+
+TEST_CASE("camview: reconnects to a restarted daemon and completes its frame count") {
+    TempDir dir("camview");
+    const auto log_path = dir.path() / "camview.out";
+    auto first = std::make_unique<DaemonProcess>(k320x240at30);
+    const auto port = first->port();
+    INFO("first daemon log:\n" << first->log_tail());
+    // 30 fps: ~1 s of frames from the first daemon, the rest from the second.
+    auto camview = start_camview(
+        {"--headless", "--frames", "60", "--timeout", "60", loopback_address(port)}, log_path);
+    INFO("camview output:\n" << read_file(log_path));
+    REQUIRE(first->wait_for_log(" connected", 15s));
+    std::this_thread::sleep_for(1s);
+    CHECK(camview->running());
+    CHECK(first->stop().exited_with(0));
+
+    // The same port again; the listen setting given last wins over the ephemeral one.
+    auto settings = k320x240at30;
+    settings.push_back("server.listen=" + loopback_address(port));
+    DaemonProcess second(settings);
+    INFO("second daemon log:\n" << second.log_tail());
+    REQUIRE(second.port() == port);
+    const auto status = camview->wait_for_exit(30s);
+    REQUIRE(status.has_value());
+    CHECK(status->exited_with(0));
+    CHECK(second.log_text().find(" connected") != std::string::npos);
+    // stdout and stderr share the file here: take the last summary line.
+    std::optional<std::string> summary;
+    std::istringstream output(read_file(log_path));
+    for (std::string line; std::getline(output, line);) {
+        if (looks_like_json_object(line) && json_field(line, "type") == std::optional<std::string>("summary")) {
+            summary = line;
+        }
+    }
+    REQUIRE(summary.has_value());
+    CAPTURE(*summary);
+    CHECK(json_field(*summary, "frames") == std::optional<std::string>("60"));
+    CHECK(second.stop().exited_with(0));
+}
+
+TEST_CASE("heavy: camview: window mode shows the picture under Xvfb") {
+    const auto xvfb = find_program("Xvfb");
+    const auto ffmpeg = find_program("ffmpeg");
+    if (!xvfb || !ffmpeg) {
+        MESSAGE("skipped: Xvfb or ffmpeg is not installed (scripts/install-deps installs them)");
+        return;
+    }
+    TempDir dir("camview-window");
+    VirtualDisplay display(*xvfb, dir.path());
+    DaemonProcess daemon;  // the demo configuration: 640x480 test pattern
+    INFO("daemon log:\n" << daemon.log_tail());
+
+    const auto camview_log = dir.path() / "camview.out";
+    auto camview = start_camview({loopback_address(daemon.port())}, camview_log,
+                                 {"DISPLAY=" + display.name()});
+    INFO("camview output:\n" << read_file(camview_log));
+    REQUIRE(daemon.wait_for_log(" connected", 15s));
+    std::this_thread::sleep_for(4s);
+    REQUIRE(camview->running());
+
+    const auto shot = dir.path() / "shot.png";
+    const auto grab = run_process({ffmpeg->string(), "-loglevel", "error", "-f", "x11grab",
+                                   "-video_size", "800x600", "-i", display.name(), "-frames:v",
+                                   "1", "-y", shot.string()},
+                                  30s, {"DISPLAY=" + display.name()});
+    INFO("ffmpeg: " << grab.status.describe() << "\n" << grab.stderr_text);
+    REQUIRE(grab.status.exited_with(0));
+    const cv::Mat image = cv::imread(shot.string(), cv::IMREAD_GRAYSCALE);
+    REQUIRE_FALSE(image.empty());
+    CHECK(image.cols == 800);
+    CHECK(image.rows == 600);
+    // An empty Xvfb screen is one flat colour (deviation 0); the test pattern in a
+    // window is anything but.
+    cv::Scalar mean;
+    cv::Scalar deviation;
+    cv::meanStdDev(image, mean, deviation);
+    CAPTURE(mean[0]);
+    CHECK(deviation[0] > 10.0);
+    // And it is the picture, not a grey window with an error text: the test
+    // pattern's colour bars are strongly saturated pixels.
+    const cv::Mat colour = cv::imread(shot.string(), cv::IMREAD_COLOR);
+    REQUIRE_FALSE(colour.empty());
+    std::size_t saturated = 0;
+    for (int y = 0; y < colour.rows; ++y) {
+        for (int x = 0; x < colour.cols; ++x) {
+            const auto& pixel = colour.at<cv::Vec3b>(y, x);
+            const int high = std::max({pixel[0], pixel[1], pixel[2]});
+            const int low = std::min({pixel[0], pixel[1], pixel[2]});
+            if (high - low > 100) ++saturated;
+        }
+    }
+    const double saturated_share = static_cast<double>(saturated) / static_cast<double>(colour.total());
+    CAPTURE(saturated_share);
+    CHECK(saturated_share > 0.05);
+    if (const char* keep = std::getenv("CAMSTREAM_KEEP_SCREENSHOT")) {
+        std::filesystem::copy_file(shot, keep, std::filesystem::copy_options::overwrite_existing);
+    }
+
+    const auto stopped = camview->stop(10s);
+    CAPTURE(stopped.describe());
+    CHECK_FALSE(stopped.needed_kill);
+    CHECK(daemon.stop().exited_with(0));
+}

@@ -1,0 +1,322 @@
+// Integration: camstreamd speaking systemd's protocols, driven through the real
+// binary: sd_notify (READY, STATUS, WATCHDOG, RELOADING, STOPPING) on a notify
+// socket the test owns, the watchdog falling silent when the camera hangs, live
+// reload with viewers connected, socket activation through systemd's own
+// systemd-socket-activate, and configuration errors with file:line:column.
+#include "support/daemon_process.hpp"
+#include "support/test_client.hpp"
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+using namespace camstream::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The socket systemd would own: a Unix datagram socket named by NOTIFY_SOCKET.
+class NotifySocket {
+public:
+    struct Message {
+        std::string text;
+        Clock::time_point at;
+    };
+
+    NotifySocket() : path_(dir_.path() / "notify") {
+        fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        REQUIRE(fd_ >= 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        const auto name = path_.string();
+        REQUIRE(name.size() < sizeof(address.sun_path));
+        std::copy(name.begin(), name.end(), address.sun_path);
+        REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+        timeval timeout{0, 50'000};
+        setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    }
+    ~NotifySocket() { close(fd_); }
+    NotifySocket(const NotifySocket&) = delete;
+    NotifySocket& operator=(const NotifySocket&) = delete;
+
+    std::string environment() const { return "NOTIFY_SOCKET=" + path_.string(); }
+
+    // Waits for a message containing `needle` that arrived at or after `since`.
+    bool wait_for(std::string_view needle, Duration timeout, Clock::time_point since = {}) {
+        return wait_until(
+            [&] {
+                receive_pending();
+                return count(needle, since, Clock::time_point::max()) > 0;
+            },
+            timeout, 0ms);
+    }
+    // Receives everything that arrives within `duration`.
+    void collect_for(Duration duration) {
+        const auto deadline = Clock::now() + duration;
+        while (Clock::now() < deadline) receive_pending();
+    }
+    std::size_t count(std::string_view needle, Clock::time_point from, Clock::time_point to) const {
+        return static_cast<std::size_t>(std::count_if(messages_.begin(), messages_.end(), [&](const Message& m) {
+            return m.text.find(needle) != std::string::npos && m.at >= from && m.at < to;
+        }));
+    }
+    std::string transcript() const {
+        std::string text;
+        for (const auto& message : messages_) text += "[" + message.text + "] ";
+        return text;
+    }
+
+private:
+    // Reads the datagrams waiting now (blocking at most 50 ms for the first).
+    void receive_pending() {
+        char buffer[4096];
+        for (;;) {
+            const auto length = recv(fd_, buffer, sizeof(buffer), 0);
+            if (length <= 0) return;
+            messages_.push_back({std::string(buffer, static_cast<std::size_t>(length)), Clock::now()});
+        }
+    }
+
+    TempDir dir_{"notify"};
+    std::filesystem::path path_;
+    int fd_ = -1;
+    std::vector<Message> messages_;
+};
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream file(path, std::ios::trunc);
+    file << text;
+}
+
+std::string small_config(int jpeg_quality) {
+    return "source:\n  uri: testpattern\n  width: 320\n  height: 240\n  fps: 20\n"
+           "encoder:\n  jpeg_quality: " +
+           std::to_string(jpeg_quality) + "\nserver:\n  listen: 127.0.0.1:0\n";
+}
+
+double mean_payload(const std::vector<ReceivedFrame>& frames, std::size_t first) {
+    double total = 0;
+    for (std::size_t i = first; i < frames.size(); ++i) total += frames[i].payload_size;
+    return frames.size() > first ? total / static_cast<double>(frames.size() - first) : 0.0;
+}
+
+bool increasing(const std::vector<ReceivedFrame>& frames) {
+    return std::adjacent_find(frames.begin(), frames.end(), [](const auto& a, const auto& b) {
+               return b.sequence <= a.sequence;
+           }) == frames.end();
+}
+
+}  // namespace
+
+TEST_CASE("service: READY, STATUS, WATCHDOG, RELOADING and STOPPING reach the notify socket") {
+    NotifySocket notify;
+    // A 900 ms watchdog: camstreamd pings every 300 ms while frames arrive.
+    DaemonProcess daemon({"source.width=320", "source.height=240", "source.fps=20"},
+                         {notify.environment(), "WATCHDOG_USEC=900000"});
+    INFO("daemon log:\n" << daemon.log_tail());
+    REQUIRE(notify.wait_for("READY=1", 10s));
+    CHECK(notify.wait_for("STATUS=0 viewers, source ", 1s));
+
+    const auto watch_from = Clock::now();
+    notify.collect_for(2s);
+    INFO("notify messages: " << notify.transcript());
+    CHECK(notify.count("WATCHDOG=1", watch_from, Clock::now()) >= 3);
+
+    // STATUS follows what happens: the viewer shows up in it.
+    TestClient viewer(daemon.port());
+    REQUIRE(viewer.handshake().accepted());
+    CHECK(notify.wait_for("STATUS=1 viewers", 10s));
+
+    const auto reload_at = Clock::now();
+    REQUIRE(daemon.send_signal(SIGHUP));
+    CHECK(notify.wait_for("RELOADING=1", 10s, reload_at));
+    CHECK(notify.count("MONOTONIC_USEC=", reload_at, Clock::time_point::max()) == 1);
+    CHECK(notify.wait_for("READY=1", 10s, reload_at));
+
+    const auto stop_at = Clock::now();
+    REQUIRE(daemon.send_signal(SIGTERM));
+    CHECK(notify.wait_for("STOPPING=1", 10s, stop_at));
+    const auto status = daemon.wait_for_exit(15s);
+    REQUIRE(status.has_value());
+    CHECK(status->exited_with(0));
+}
+
+TEST_CASE("service: without WATCHDOG_USEC no watchdog pings are sent") {
+    NotifySocket notify;
+    DaemonProcess daemon({"source.width=320", "source.height=240"}, {notify.environment()});
+    INFO("daemon log:\n" << daemon.log_tail());
+    REQUIRE(notify.wait_for("READY=1", 10s));
+    notify.collect_for(1500ms);
+    INFO("notify messages: " << notify.transcript());
+    CHECK(notify.count("WATCHDOG=1", {}, Clock::time_point::max()) == 0);
+}
+
+TEST_CASE("service: the watchdog falls silent when the camera hangs, so systemd restarts it") {
+    NotifySocket notify;
+    // The test pattern's grab() blocks forever after 2 s, as a hung camera read does.
+    DaemonProcess daemon({"source.uri=testpattern:hang-after=2s", "source.width=320", "source.height=240",
+                          "source.fps=20"},
+                         {notify.environment(), "WATCHDOG_USEC=600000"});
+    INFO("daemon log:\n" << daemon.log_tail());
+    REQUIRE(notify.wait_for("READY=1", 10s));
+    const auto started = Clock::now();
+    notify.collect_for(1500ms);
+    INFO("notify messages: " << notify.transcript());
+    // Alive while frames arrive ...
+    CHECK(notify.count("WATCHDOG=1", started, Clock::now()) >= 3);
+    // ... and silent once the last frame is more than two seconds old (hang at
+    // 2 s + 2 s bound + slack for a slow sanitizer build).
+    // Keep reading the notify socket meanwhile, as systemd does: sd_notify blocks
+    // the daemon once ten datagrams wait unread.
+    REQUIRE(wait_until(
+        [&] {
+            notify.collect_for(50ms);
+            return daemon.count_in_log("withholding the systemd watchdog ping") > 0;
+        },
+        15s));
+    // Drain the pings sent before that, which waited in the socket meanwhile.
+    notify.collect_for(300ms);
+    const auto silent_from = Clock::now();
+    notify.collect_for(2s);
+    CHECK(notify.count("WATCHDOG=1", silent_from, Clock::now()) == 0);
+    // Stopping still works: the hung grab is interrupted.
+    CHECK(daemon.stop().exited_with(0));
+}
+
+TEST_CASE("reload: a valid change applies while the same viewers stay connected") {
+    TempDir dir("reload");
+    const auto config = dir.path() / "camstreamd.yaml";
+    write_text(config, small_config(95));
+    DaemonProcess daemon({}, {}, config.string());
+    INFO("daemon log:\n" << daemon.log_tail());
+    TestClient viewer(daemon.port());
+    REQUIRE(viewer.handshake().accepted());
+    REQUIRE(viewer.receive_frames(20, 20s));
+    const double before = mean_payload(viewer.frames(), 5);
+
+    write_text(config, small_config(10));
+    REQUIRE(daemon.send_signal(SIGHUP));
+    REQUIRE(daemon.wait_for_log("reload applied: JPEG quality 10", 10s));
+    const auto first_after = viewer.frames().size() + 5;  // frames already queued may be old
+    REQUIRE(viewer.receive_frames(20, 20s));
+    const double after = mean_payload(viewer.frames(), first_after);
+    CAPTURE(before);
+    CAPTURE(after);
+    CHECK(after < before * 0.6);
+    CHECK_FALSE(viewer.ended());
+    CHECK(increasing(viewer.frames()));
+    CHECK(daemon.count_in_log("disconnected") == 0);
+}
+
+TEST_CASE("reload: a source change reopens only the source and viewers keep receiving") {
+    TempDir dir("reload");
+    const auto config = dir.path() / "camstreamd.yaml";
+    write_text(config, small_config(80));
+    DaemonProcess daemon({}, {}, config.string());
+    INFO("daemon log:\n" << daemon.log_tail());
+    TestClient viewer(daemon.port());
+    REQUIRE(viewer.handshake().accepted());
+    REQUIRE(viewer.receive_frames(10, 20s));
+
+    std::string bigger = small_config(80);
+    bigger.replace(bigger.find("width: 320"), 10, "width: 480");
+    write_text(config, bigger);
+    REQUIRE(daemon.send_signal(SIGHUP));
+    REQUIRE(daemon.wait_for_log("reload: reopening the source", 10s));
+    REQUIRE(viewer.receive_frames(10, 20s));
+    CHECK_FALSE(viewer.ended());
+    // Numbering carries on across the new capture thread.
+    CHECK(increasing(viewer.frames()));
+    // Newcomers are told the new size.
+    TestClient newcomer(daemon.port());
+    const auto hello = newcomer.handshake();
+    REQUIRE(hello.accepted());
+    CHECK(hello.info.width == 480);
+}
+
+TEST_CASE("reload: an invalid file is rejected with its position and the old configuration keeps serving") {
+    TempDir dir("reload");
+    const auto config = dir.path() / "camstreamd.yaml";
+    write_text(config, small_config(95));
+    DaemonProcess daemon({}, {}, config.string());
+    INFO("daemon log:\n" << daemon.log_tail());
+    TestClient viewer(daemon.port());
+    REQUIRE(viewer.handshake().accepted());
+    REQUIRE(viewer.receive_frames(15, 20s));
+    const double before = mean_payload(viewer.frames(), 5);
+
+    write_text(config, small_config(10) + "viewer:\n  stall_timeuot: 3s\n");
+    REQUIRE(daemon.send_signal(SIGHUP));
+    REQUIRE(daemon.wait_for_log("reload rejected", 10s));
+    CHECK(daemon.count_in_log(config.string() + ":11:3: unknown key 'viewer.stall_timeuot' (did you mean "
+                                                 "'stall_timeout'?)") == 1);
+    const auto first_after = viewer.frames().size();
+    REQUIRE(viewer.receive_frames(15, 20s));
+    // Still quality 95: the frames did not shrink.
+    CHECK(mean_payload(viewer.frames(), first_after) > before * 0.8);
+    CHECK_FALSE(viewer.ended());
+}
+
+TEST_CASE("socket activation: camstreamd serves on the socket systemd-socket-activate passes it") {
+    const std::string activate = "/usr/bin/systemd-socket-activate";
+    if (!std::filesystem::exists(activate)) {
+        MESSAGE("systemd-socket-activate is not installed (scripts/install-deps installs systemd); skipped");
+        return;
+    }
+    std::uint16_t port = 0;
+    {
+        UnusedPort unused;  // a free port number; released before the activator binds it
+        port = unused.port();
+    }
+    TempDir dir("activate");
+    const auto log = dir.path() / "log";
+    ChildProcess activator({activate, "-l", "127.0.0.1:" + std::to_string(port), CAMSTREAMD_PATH, "--config",
+                            std::string(CAMSTREAM_SOURCE_DIR) + "/config/demo.yaml", "--set",
+                            "server.listen=127.0.0.1:1", "--set", "source.width=320", "--set", "source.height=240"},
+                           log, log);
+    INFO("log:\n" << read_file(log));
+    // The activator listens first and starts camstreamd on the first connection.
+    REQUIRE(wait_until([&] { return read_file(log).find("Listening on") != std::string::npos; }, 10s));
+    TestClient viewer(port);
+    const auto hello = viewer.handshake(0, 20s);
+    REQUIRE(hello.accepted());
+    CHECK(hello.info.width == 320);
+    CHECK(viewer.receive_frames(5, 20s));
+    // It used the inherited socket instead of binding server.listen (port 1).
+    CHECK(wait_until([&] { return read_file(log).find("(socket from systemd)") != std::string::npos; }, 5s));
+    CHECK(activator.stop().exited_with(0));
+}
+
+TEST_CASE("config errors: camstreamd names file, line and column and exits 1") {
+    TempDir dir("config");
+    const auto config = dir.path() / "bad.yaml";
+    write_text(config, "source:\n  fps: fast\n  widht: 640\nencoder:\n  jpeg_quality: 0\n");
+    const auto result = run_process({CAMSTREAMD_PATH, "--config", config.string()}, 20s);
+    CHECK(result.status.exited_with(1));
+    const auto& errors = result.stderr_text;
+    INFO(errors);
+    CHECK(errors.find(config.string() + ":2:8: 'source.fps' must be a number, got 'fast'") != std::string::npos);
+    CHECK(errors.find(config.string() + ":3:3: unknown key 'source.widht' (did you mean 'width'?)") !=
+          std::string::npos);
+    CHECK(errors.find(config.string() + ":5:17: 'encoder.jpeg_quality' is 0, must be between 1 and 100") !=
+          std::string::npos);
+
+    const auto check = run_process({CAMSTREAMD_PATH, "--config", config.string(), "--check-config"}, 20s);
+    CHECK(check.status.exited_with(1));
+}
+
+TEST_CASE("config errors: --check-config prints the effective configuration of a valid file") {
+    const auto result = run_process({CAMSTREAMD_PATH, "--config", std::string(CAMSTREAM_SOURCE_DIR) + "/config/demo.yaml",
+                                     "--set", "source.fps=12.5", "--check-config"},
+                                    20s);
+    CHECK(result.status.exited_with(0));
+    INFO(result.stdout_text << result.stderr_text);
+    CHECK(result.stdout_text.find("fps: 12.5") != std::string::npos);
+    CHECK(result.stdout_text.find("listen: 0.0.0.0:10050") != std::string::npos);
+}
