@@ -2,6 +2,7 @@
 #include "capture_thread.hpp"
 
 #include "clock.hpp"
+#include "zero_copy.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -111,6 +112,7 @@ void CaptureThread::encode_and_publish(std::uint64_t sequence, std::int64_t capt
     frame->captured_us = captured_us;
     frame->encoded_us = wall_clock_us();
     seal(*frame);
+    frame->payload_fd = make_payload_fd(frame->jpeg);
     frames_encoded_.fetch_add(1, std::memory_order_relaxed);
     publish_(std::move(frame));
 }

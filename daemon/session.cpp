@@ -4,6 +4,7 @@
 #include "clock.hpp"
 #include "hub.hpp"
 #include "socket_name.hpp"
+#include "zero_copy.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -156,15 +157,41 @@ void Session::offer(const FramePtr& frame) {
 }
 
 void Session::write_next_frame() {
-    in_flight_ = queue_.pop();
-    if (!in_flight_) return;
-    // Header and payload go out in one writev from the frame's own buffers:
-    // nothing is copied per viewer.
-    const std::array<uv_buf_t, 2> buffers = {
-        as_buffer(in_flight_->wire_header.data(), in_flight_->wire_header.size()),
-        as_buffer(in_flight_->jpeg.data(), in_flight_->jpeg.size())};
+    while (state_ == State::streaming && (in_flight_ = queue_.pop())) {
+        std::size_t sent = 0;
+        // Straight to the kernel with sendfile() when nothing is queued ahead in
+        // libuv (order must hold); whatever the socket does not take now, libuv
+        // writes from memory once it drains.
+        uv_os_fd_t fd = -1;
+        if (in_flight_->payload_fd >= 0 && pending_write_bytes() == 0 && uv_fileno(socket_->base(), &fd) == 0) {
+            const long result = send_frame_now(fd, *in_flight_);
+            if (result < 0) {
+                in_flight_.reset();
+                close(std::string("write error: ") + uv_strerror(static_cast<int>(result)));
+                return;
+            }
+            sent = static_cast<std::size_t>(result);
+        }
+        if (sent == in_flight_->wire_size()) {
+            frame_sent(wall_clock_us());
+            continue;
+        }
+        write_rest_of_frame(sent);
+        return;
+    }
+}
+
+void Session::write_rest_of_frame(std::size_t already_sent) {
+    // Header and payload from the frame's own buffers: nothing is copied per viewer.
+    const auto& header = in_flight_->wire_header;
+    const auto header_sent = std::min(already_sent, header.size());
+    const auto payload_sent = already_sent - header_sent;
+    std::array<uv_buf_t, 2> buffers{};
+    unsigned count = 0;
+    if (header_sent < header.size()) buffers[count++] = as_buffer(header.data() + header_sent, header.size() - header_sent);
+    buffers[count++] = as_buffer(in_flight_->jpeg.data() + payload_sent, in_flight_->jpeg.size() - payload_sent);
     frame_write_.data = this;
-    const int rc = uv_write(&frame_write_, socket_->stream(), buffers.data(), buffers.size(),
+    const int rc = uv_write(&frame_write_, socket_->stream(), buffers.data(), count,
                             [](uv_write_t* request, int status) {
                                 static_cast<Session*>(request->data)->on_frame_written(status);
                             });
@@ -181,17 +208,23 @@ void Session::write_next_frame() {
 }
 
 void Session::on_frame_written(int status) {
-    const auto now = Clock::now();
-    const auto frame = std::move(in_flight_);
-    progress_.write_finished(now);
     if (status != 0) {
+        in_flight_.reset();
+        progress_.write_finished(Clock::now());
         if (status != UV_ECANCELED) close(std::string("write error: ") + uv_strerror(status));
         return;
     }
+    frame_sent(in_flight_written_us_ != 0 ? in_flight_written_us_ : wall_clock_us());
+    write_next_frame();
+}
+
+void Session::frame_sent(std::int64_t written_us) {
+    const auto now = Clock::now();
+    progress_.write_finished(now);
     ++frames_sent_;
     last_sent_ = now;
-    hub_.count_sent(*frame, in_flight_written_us_ != 0 ? in_flight_written_us_ : wall_clock_us());
-    if (state_ == State::streaming) write_next_frame();
+    hub_.count_sent(*in_flight_, written_us);
+    in_flight_.reset();
 }
 
 void Session::send_control(wire::Bytes bytes, bool close_after) {

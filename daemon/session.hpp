@@ -49,7 +49,9 @@ private:
     void on_hello(const wire::ClientHello& hello);
     void reject(wire::Reason reason, const std::string& detail);
     void write_next_frame();
+    void write_rest_of_frame(std::size_t already_sent);
     void on_frame_written(int status);
+    void frame_sent(std::int64_t written_us);
     void send_control(wire::Bytes bytes, bool close_after);
     void send_heartbeat(Clock::time_point now);
     std::size_t pending_write_bytes() const;

@@ -1,13 +1,83 @@
-// make_source: picks the Source implementation named by source.uri.
+// make_source: picks the Source implementation named by source.uri, loading the
+// video module only when a video file is asked for.
 #include "source.hpp"
 
-#include "file_source.hpp"
+#include "jpeg_folder_source.hpp"
 #include "test_pattern.hpp"
 
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <array>
+#include <filesystem>
+
 namespace camstream {
+namespace {
+
+// Stands in for a source that cannot exist, so the daemon reports why (and
+// retries, as for a camera that is unplugged) instead of refusing to start.
+class UnavailableSource final : public Source {
+public:
+    UnavailableSource(std::string description, std::string reason)
+        : description_(std::move(description)), reason_(std::move(reason)) {}
+    bool open(std::string& error) override {
+        error = reason_;
+        return false;
+    }
+    bool grab() override { return false; }
+    bool retrieve(SourceImage&) override { return false; }
+    cv::Size size() const override { return {}; }
+    double fps() const override { return 0; }
+    std::string describe() const override { return description_; }
+
+private:
+    std::string description_;
+    std::string reason_;
+};
+
+std::filesystem::path executable_dir() {
+    std::array<char, 4096> path{};
+    const auto length = readlink("/proc/self/exe", path.data(), path.size() - 1);
+    if (length <= 0) return {};
+    return std::filesystem::path(std::string(path.data(), static_cast<std::size_t>(length))).parent_path();
+}
+
+std::unique_ptr<Source> load_video_source(const std::string& path, const SourceSettings& settings) {
+    // Beside the binary in a build tree; in an installed tree, in the module
+    // folder relative to the binary, so a package works whatever its prefix.
+    const auto here = executable_dir();
+    const std::array<std::filesystem::path, 2> candidates = {
+        here / "camstream_video_source.so",
+        here.parent_path() / CAMSTREAM_MODULE_DIR / "camstream_video_source.so"};
+    std::string errors;
+    for (const auto& candidate : candidates) {
+        // Never unloaded: the source's code must outlive every Source it makes.
+        void* module = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (module == nullptr) {
+            errors += std::string(errors.empty() ? "" : "; ") + dlerror();
+            continue;
+        }
+        using Factory = Source* (*)(const char*, const SourceSettings*);
+        auto factory = reinterpret_cast<Factory>(dlsym(module, "camstream_make_video_source"));
+        if (factory != nullptr) return std::unique_ptr<Source>(factory(path.c_str(), &settings));
+        errors += "; " + candidate.string() + " has no camstream_make_video_source";
+    }
+    return std::make_unique<UnavailableSource>("file:" + path, "video files need the video module: " + errors);
+}
+
+}  // namespace
 
 std::unique_ptr<Source> make_source(const SourceSettings& settings) {
-    if (settings.uri.rfind("file:", 0) == 0) return std::make_unique<FileSource>(settings);
+    constexpr std::string_view file_prefix = "file:";
+    if (settings.uri.rfind(file_prefix, 0) == 0) {
+        const auto path = settings.uri.substr(file_prefix.size());
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec)) return std::make_unique<JpegFolderSource>(path, settings);
+        if (!std::filesystem::exists(path, ec)) {
+            return std::make_unique<UnavailableSource>(settings.uri, path + ": no such file or folder");
+        }
+        return load_video_source(path, settings);
+    }
     return std::make_unique<TestPatternSource>(settings);
 }
 

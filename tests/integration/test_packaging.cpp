@@ -42,6 +42,7 @@ TEST_CASE("install: cmake --install lays out binaries, units and config, and kee
     const auto& base = root.path();
     CHECK(std::filesystem::exists(base / "usr/bin/camstreamd"));
     CHECK(std::filesystem::exists(base / "usr/bin/camview"));
+    CHECK(std::filesystem::exists(base / ("usr/" CAMSTREAM_INSTALL_LIBDIR "/camstream/camstream_video_source.so")));
     const auto unit = read_file(base / "usr/lib/systemd/system/camstreamd.service");
     CHECK(contains(unit, "ExecStart=/usr/bin/camstreamd --config /etc/camstream/camstreamd.yaml"));
     CHECK(std::filesystem::exists(base / "usr/lib/systemd/system/camstreamd.socket"));

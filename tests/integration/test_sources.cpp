@@ -1,0 +1,93 @@
+// Integration: the file sources. A folder of JPEGs is sent byte for byte as the
+// files are, in a loop; a video file is decoded by the video module (loaded on
+// demand) and re-encoded; a missing file is reported and the daemon keeps going.
+#include "support/daemon_process.hpp"
+#include "support/test_client.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <set>
+
+using namespace camstream::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool have_ffmpeg() { return std::filesystem::exists("/usr/bin/ffmpeg"); }
+
+ProcessResult ffmpeg(const std::vector<std::string>& arguments) {
+    std::vector<std::string> argv{"/usr/bin/ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi"};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    return run_process(argv, 60s);
+}
+
+}  // namespace
+
+TEST_CASE("file source: a folder of JPEGs is sent as the files are, in a loop") {
+    if (!have_ffmpeg()) {
+        MESSAGE("ffmpeg is not installed (scripts/install-deps installs it); skipped");
+        return;
+    }
+    TempDir folder("jpegs");
+    REQUIRE(ffmpeg({"-i", "testsrc=size=240x160:rate=10", "-frames:v", "4", "-q:v", "4",
+                    (folder.path() / "frame-%02d.jpg").string()})
+                .status.exited_with(0));
+    std::set<std::uint32_t> file_sizes;
+    for (const auto& entry : std::filesystem::directory_iterator(folder.path())) {
+        file_sizes.insert(static_cast<std::uint32_t>(entry.file_size()));
+    }
+    REQUIRE(file_sizes.size() >= 2);
+
+    DaemonProcess daemon({"source.uri=file:" + folder.path().string(), "source.fps=20"});
+    INFO("daemon log:\n" << daemon.log_tail());
+    TestClient viewer(daemon.port());
+    const auto hello = viewer.handshake();
+    REQUIRE(hello.accepted());
+    CHECK(hello.info.width == 240);  // the files' size, not source.width
+    CHECK(hello.info.height == 160);
+    REQUIRE(viewer.receive_frames(12, 20s));
+    std::set<std::uint32_t> sent_sizes;
+    for (const auto& frame : viewer.frames()) {
+        CHECK(frame.valid_jpeg);
+        sent_sizes.insert(frame.payload_size);
+    }
+    // Every file went out unchanged (same sizes), and the loop came round again.
+    CHECK(sent_sizes == file_sizes);
+}
+
+TEST_CASE("file source: a video file is decoded by the video module and streamed in a loop") {
+    if (!have_ffmpeg()) {
+        MESSAGE("ffmpeg is not installed (scripts/install-deps installs it); skipped");
+        return;
+    }
+    TempDir folder("video");
+    const auto clip = folder.path() / "clip.mp4";
+    REQUIRE(ffmpeg({"-i", "testsrc=size=320x240:rate=10", "-t", "1", "-c:v", "mpeg4", clip.string()})
+                .status.exited_with(0));
+    DaemonProcess daemon({"source.uri=file:" + clip.string(), "source.fps=20"});
+    INFO("daemon log:\n" << daemon.log_tail());
+    TestClient viewer(daemon.port());
+    const auto hello = viewer.handshake();
+    REQUIRE(hello.accepted());
+    CHECK(hello.info.width == 320);
+    CHECK(hello.info.height == 240);
+    // A 10-frame clip: 25 frames means it looped.
+    REQUIRE(viewer.receive_frames(25, 30s));
+    CHECK(std::all_of(viewer.frames().begin(), viewer.frames().end(), [](const auto& f) { return f.valid_jpeg; }));
+    CHECK(daemon.count_in_log("is live") >= 1);
+}
+
+TEST_CASE("file source: a missing file is reported and retried, and the daemon keeps serving") {
+    TempDir folder("missing");
+    const auto path = folder.path() / "nothing-here.mp4";
+    DaemonProcess daemon({"source.uri=file:" + path.string()});
+    INFO("daemon log:\n" << daemon.log_tail());
+    CHECK(daemon.wait_for_log("nothing-here.mp4: no such file or folder", 10s));
+    // Viewers are still accepted and told that the source is lost.
+    TestClient viewer(daemon.port());
+    REQUIRE(viewer.handshake().accepted());
+    REQUIRE(wait_until([&] { viewer.read_available(); return !viewer.heartbeats().empty(); }, 10s));
+    CHECK(viewer.heartbeats().back().heartbeat.state == camstream::wire::SourceState::lost);
+    CHECK(viewer.frames().empty());
+}
