@@ -72,10 +72,14 @@ bool TestPatternSource::retrieve(SourceImage& out) {
     const double scale = std::max(0.4, size_.height / 720.0 * 1.2);
     const int thickness = std::max(1, static_cast<int>(scale * 2));
     const int line_height = static_cast<int>(40 * scale);
-    image(cv::Rect(0, 0, size_.width, std::min(size_.height, line_height * 2 + 10))).setTo(cv::Scalar::all(0));
+    // The caption sits just above the grey ramp, leaving the top of the picture
+    // to viewers' own overlays.
+    const int band_height = std::min(size_.height, line_height * 2 + 10);
+    const int band_top = std::max(0, size_.height * 3 / 4 - band_height);
+    image(cv::Rect(0, band_top, size_.width, band_height)).setTo(cv::Scalar::all(0));
     cv::putText(image, "camstream test pattern  frame " + std::to_string(frames_grabbed_),
-                {10, line_height}, cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), thickness);
-    cv::putText(image, clock_text.data(), {10, line_height * 2}, cv::FONT_HERSHEY_SIMPLEX, scale,
+                {10, band_top + line_height}, cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), thickness);
+    cv::putText(image, clock_text.data(), {10, band_top + line_height * 2}, cv::FONT_HERSHEY_SIMPLEX, scale,
                 cv::Scalar(0, 255, 255), thickness);
     // Shares the canvas: the capture thread encodes it before the next retrieve().
     out.pixels = image;
