@@ -14,14 +14,14 @@ namespace camstream {
 struct Frame {
     Frame() = default;
     ~Frame() {
-        if (payload_fd >= 0) ::close(payload_fd);
+        if (wire_fd >= 0) ::close(wire_fd);
     }
     Frame(const Frame&) = delete;
     Frame& operator=(const Frame&) = delete;
 
     std::vector<std::uint8_t> jpeg;
-    // The same bytes in a sealed memfd, for sendfile(); -1 when there is none.
-    int payload_fd = -1;
+    // wire_header + jpeg in a sealed memfd, for sendfile(); -1 when there is none.
+    int wire_fd = -1;
     // The wire header is encoded once per frame, not once per viewer.
     wire::HeaderBytes wire_header{};
     std::uint16_t width = 0;

@@ -55,6 +55,9 @@ void Hub::session_closed(Session& session, bool was_viewer) {
     if (was_viewer) {
         --viewers_;
         callbacks_.viewers_changed(viewers_);
+        // Nothing is encoded while nobody watches, so the newest frame would only
+        // go stale while holding its memory and its memfd.
+        if (viewers_ == 0) latest_.reset();
     }
     sessions_.erase(session.id());
     if (sessions_.empty() && on_empty_) finish_shutdown();

@@ -163,7 +163,7 @@ void Session::write_next_frame() {
         // libuv (order must hold); whatever the socket does not take now, libuv
         // writes from memory once it drains.
         uv_os_fd_t fd = -1;
-        if (in_flight_->payload_fd >= 0 && pending_write_bytes() == 0 && uv_fileno(socket_->base(), &fd) == 0) {
+        if (in_flight_->wire_fd >= 0 && pending_write_bytes() == 0 && uv_fileno(socket_->base(), &fd) == 0) {
             const long result = send_frame_now(fd, *in_flight_);
             if (result < 0) {
                 in_flight_.reset();

@@ -15,11 +15,12 @@ namespace camstream {
 
 struct Frame;
 
-// A sealed, read-only memfd holding `bytes`; -1 if the kernel cannot make one.
-int make_payload_fd(std::span<const std::uint8_t> bytes);
+// A sealed, read-only memfd holding the frame's whole wire message (header and
+// payload), so one sendfile() sends it; -1 if the kernel cannot make one.
+int make_wire_fd(const Frame& frame);
 
-// Sends the frame's header and as much of its payload as the socket takes now,
-// without blocking. Returns the bytes sent (possibly 0), or -errno on failure.
+// Sends as much of the frame's wire message as the socket takes now, without
+// blocking. Returns the bytes sent (possibly 0), or -errno on failure.
 long send_frame_now(int socket_fd, const Frame& frame);
 
 }  // namespace camstream

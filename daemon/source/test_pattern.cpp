@@ -33,6 +33,27 @@ bool TestPatternSource::open(std::string& /*error*/) {
         const auto level = static_cast<double>(x * 255 / std::max(1, size_.width - 1));
         cv::line(background_, {x, ramp_top}, {x, size_.height - 1}, cv::Scalar::all(level));
     }
+    // The caption sits just above the ramp, leaving the top of the picture to
+    // viewers' own overlays. Its fixed words are drawn once, here; per frame
+    // only the counter and the clock are redrawn (text is the costly part).
+    text_scale_ = std::max(0.4, size_.height / 720.0 * 1.2);
+    text_thickness_ = std::max(1, static_cast<int>(text_scale_ * 2));
+    const int line_height = static_cast<int>(40 * text_scale_);
+    const int band_height = std::min(ramp_top, line_height * 2 + 10);
+    const int band_top = ramp_top - band_height;
+    background_(cv::Rect(0, band_top, size_.width, band_height)).setTo(cv::Scalar::all(0));
+    const std::string label = "camstream test pattern  frame ";
+    cv::putText(background_, label, {10, band_top + line_height}, cv::FONT_HERSHEY_SIMPLEX, text_scale_,
+                cv::Scalar(255, 255, 255), text_thickness_);
+    int baseline = 0;
+    const auto label_size = cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, text_scale_, text_thickness_, &baseline);
+    counter_at_ = {10 + label_size.width, band_top + line_height};
+    clock_at_ = {10, band_top + line_height * 2};
+    const int first_line_bottom = band_top + line_height + baseline + text_thickness_;
+    counter_area_ = cv::Rect(counter_at_.x, band_top, size_.width - counter_at_.x, first_line_bottom - band_top) &
+                    cv::Rect({}, size_);
+    clock_area_ = cv::Rect(0, first_line_bottom, size_.width, band_top + band_height - first_line_bottom) &
+                  cv::Rect({}, size_);
     return true;
 }
 
@@ -69,18 +90,12 @@ bool TestPatternSource::retrieve(SourceImage& out) {
     std::snprintf(clock_text.data() + length, clock_text.size() - length, ".%03lld",
                   static_cast<long long>(millis));
 
-    const double scale = std::max(0.4, size_.height / 720.0 * 1.2);
-    const int thickness = std::max(1, static_cast<int>(scale * 2));
-    const int line_height = static_cast<int>(40 * scale);
-    // The caption sits just above the grey ramp, leaving the top of the picture
-    // to viewers' own overlays.
-    const int band_height = std::min(size_.height, line_height * 2 + 10);
-    const int band_top = std::max(0, size_.height * 3 / 4 - band_height);
-    image(cv::Rect(0, band_top, size_.width, band_height)).setTo(cv::Scalar::all(0));
-    cv::putText(image, "camstream test pattern  frame " + std::to_string(frames_grabbed_),
-                {10, band_top + line_height}, cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), thickness);
-    cv::putText(image, clock_text.data(), {10, band_top + line_height * 2}, cv::FONT_HERSHEY_SIMPLEX, scale,
-                cv::Scalar(0, 255, 255), thickness);
+    background_(counter_area_).copyTo(image(counter_area_));
+    background_(clock_area_).copyTo(image(clock_area_));
+    cv::putText(image, std::to_string(frames_grabbed_), counter_at_, cv::FONT_HERSHEY_SIMPLEX, text_scale_,
+                cv::Scalar(255, 255, 255), text_thickness_);
+    cv::putText(image, clock_text.data(), clock_at_, cv::FONT_HERSHEY_SIMPLEX, text_scale_, cv::Scalar(0, 255, 255),
+                text_thickness_);
     // Shares the canvas: the capture thread encodes it before the next retrieve().
     out.pixels = image;
     return true;

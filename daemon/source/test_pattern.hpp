@@ -32,6 +32,13 @@ private:
     cv::Mat background_;
     cv::Mat canvas_;
     cv::Rect block_;  // where the moving block was drawn last
+    // The caption's layout, fixed at open().
+    double text_scale_ = 1.0;
+    int text_thickness_ = 1;
+    cv::Point counter_at_;
+    cv::Point clock_at_;
+    cv::Rect counter_area_;
+    cv::Rect clock_area_;
     std::uint64_t frames_grabbed_ = 0;
 
     std::optional<Duration> hang_after_;
