@@ -38,9 +38,11 @@ CAMSTREAM_PACKAGES_BUILD=(
 )
 
 # What the test suite runs besides our binaries: doctest for unit tests, a
-# virtual X server for camview, ffmpeg and curl as independent clients, and
-# systemd for systemd-socket-activate and systemd-analyze.
-CAMSTREAM_PACKAGES_TEST=(doctest-dev xvfb xauth ffmpeg curl systemd)
+# virtual X server for camview, ffmpeg to make test videos and grab the screen,
+# curl as an independent client, systemd for systemd-socket-activate and
+# systemd-analyze, and dpkg-dev + file, which cpack uses to work out the .deb's
+# library dependencies.
+CAMSTREAM_PACKAGES_TEST=(doctest-dev xvfb xauth ffmpeg curl systemd dpkg-dev file)
 
 # Prints the packages of the named groups (runtime, build, test), one a line.
 packages_of_groups() {
