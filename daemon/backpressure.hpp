@@ -58,7 +58,6 @@ public:
     void observe(Clock::time_point now, std::size_t pending_bytes);
     bool stalled(Clock::time_point now, Clock::duration timeout) const;
     bool writing() const { return writing_; }
-    Clock::time_point last_progress() const { return last_progress_; }
 
 private:
     bool writing_ = false;

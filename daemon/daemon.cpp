@@ -151,10 +151,10 @@ int Daemon::run() {
     uv_run(loop_.get(), UV_RUN_DEFAULT);
     const auto& counters = hub_->counters();
     spdlog::info("camstreamd stopped: {} frames captured, {} encoded, {} published, {} sent, {} dropped, "
-                 "{} connections, {} rejected, {} stalled",
+                 "{} connections, {} rejected, {} stalled; {} frames replaced before the loop took them",
                  capture_->frames_captured(), capture_->frames_encoded(), counters.frames_published,
                  counters.frames_sent, counters.frames_dropped, counters.connections,
-                 counters.rejections, counters.stalls);
+                 counters.rejections, counters.stalls, handoff_->superseded_total());
     return 0;
 }
 
@@ -172,7 +172,7 @@ void Daemon::stop(const char* why) {
         sigterm_->close();
         sigint_->close();
         sighup_->close();
-        handoff_.reset();
+        handoff_->close();
     });
 }
 

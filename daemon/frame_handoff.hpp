@@ -22,8 +22,10 @@ public:
 
     FrameHandoff(uv_loop_t* loop, Deliver deliver);
 
-    // Any thread.
+    // Any thread, until close().
     void post(std::shared_ptr<Frame> frame);
+    // Loop thread, once the capture thread has stopped: lets the loop end.
+    void close() { async_.close(); }
     // Frames replaced before the loop took them.
     std::uint64_t superseded_total() const { return superseded_.load(std::memory_order_relaxed); }
 

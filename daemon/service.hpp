@@ -29,7 +29,6 @@ public:
     // Stops the watchdog and status timers (shutdown).
     void close();
 
-    bool watchdog_enabled() const { return watchdog_timer_ != nullptr; }
 
 private:
     void refresh_status();

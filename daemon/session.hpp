@@ -41,7 +41,6 @@ public:
     void set_queue_limits(QueueLimits limits) { frames_dropped_ += queue_.set_limits(limits); }
 
     State state() const { return state_; }
-    const std::string& peer() const { return peer_; }
     std::uint64_t id() const { return id_; }
 
 private:
