@@ -106,6 +106,29 @@ double mean_payload(const std::vector<ReceivedFrame>& frames, std::size_t first)
     return frames.size() > first ? total / static_cast<double>(frames.size() - first) : 0.0;
 }
 
+// A daemon started from a configuration file of the test's own, with one viewer
+// streaming, and the file rewritten and reloaded on demand.
+struct ReloadableDaemon {
+    explicit ReloadableDaemon(const std::string& config_text)
+        : config(write(dir.path() / "camstreamd.yaml", config_text)), daemon({}, {}, config.string()),
+          viewer(daemon.port()) {
+        REQUIRE(viewer.handshake().accepted());
+    }
+    static std::filesystem::path write(const std::filesystem::path& path, const std::string& text) {
+        write_text(path, text);
+        return path;
+    }
+    void reload(const std::string& config_text) {
+        write_text(config, config_text);
+        REQUIRE(daemon.send_signal(SIGHUP));
+    }
+
+    TempDir dir{"reload"};
+    std::filesystem::path config;
+    DaemonProcess daemon;
+    TestClient viewer;
+};
+
 bool increasing(const std::vector<ReceivedFrame>& frames) {
     return std::adjacent_find(frames.begin(), frames.end(), [](const auto& a, const auto& b) {
                return b.sequence <= a.sequence;
@@ -190,18 +213,14 @@ TEST_CASE("service: the watchdog falls silent when the camera hangs, so systemd 
 }
 
 TEST_CASE("reload: a valid change applies while the same viewers stay connected") {
-    TempDir dir("reload");
-    const auto config = dir.path() / "camstreamd.yaml";
-    write_text(config, small_config(95));
-    DaemonProcess daemon({}, {}, config.string());
+    ReloadableDaemon setup(small_config(95));
+    auto& daemon = setup.daemon;
+    auto& viewer = setup.viewer;
     INFO("daemon log:\n" << daemon.log_tail());
-    TestClient viewer(daemon.port());
-    REQUIRE(viewer.handshake().accepted());
     REQUIRE(viewer.receive_frames(20, 20s));
     const double before = mean_payload(viewer.frames(), 5);
 
-    write_text(config, small_config(10));
-    REQUIRE(daemon.send_signal(SIGHUP));
+    setup.reload(small_config(10));
     REQUIRE(daemon.wait_for_log("reload applied: JPEG quality 10", 10s));
     const auto first_after = viewer.frames().size() + 5;  // frames already queued may be old
     REQUIRE(viewer.receive_frames(20, 20s));
@@ -215,19 +234,15 @@ TEST_CASE("reload: a valid change applies while the same viewers stay connected"
 }
 
 TEST_CASE("reload: a source change reopens only the source and viewers keep receiving") {
-    TempDir dir("reload");
-    const auto config = dir.path() / "camstreamd.yaml";
-    write_text(config, small_config(80));
-    DaemonProcess daemon({}, {}, config.string());
+    ReloadableDaemon setup(small_config(80));
+    auto& daemon = setup.daemon;
+    auto& viewer = setup.viewer;
     INFO("daemon log:\n" << daemon.log_tail());
-    TestClient viewer(daemon.port());
-    REQUIRE(viewer.handshake().accepted());
     REQUIRE(viewer.receive_frames(10, 20s));
 
     std::string bigger = small_config(80);
     bigger.replace(bigger.find("width: 320"), 10, "width: 480");
-    write_text(config, bigger);
-    REQUIRE(daemon.send_signal(SIGHUP));
+    setup.reload(bigger);
     REQUIRE(daemon.wait_for_log("reload: reopening the source", 10s));
     REQUIRE(viewer.receive_frames(10, 20s));
     CHECK_FALSE(viewer.ended());
@@ -241,20 +256,16 @@ TEST_CASE("reload: a source change reopens only the source and viewers keep rece
 }
 
 TEST_CASE("reload: an invalid file is rejected with its position and the old configuration keeps serving") {
-    TempDir dir("reload");
-    const auto config = dir.path() / "camstreamd.yaml";
-    write_text(config, small_config(95));
-    DaemonProcess daemon({}, {}, config.string());
+    ReloadableDaemon setup(small_config(95));
+    auto& daemon = setup.daemon;
+    auto& viewer = setup.viewer;
     INFO("daemon log:\n" << daemon.log_tail());
-    TestClient viewer(daemon.port());
-    REQUIRE(viewer.handshake().accepted());
     REQUIRE(viewer.receive_frames(15, 20s));
     const double before = mean_payload(viewer.frames(), 5);
 
-    write_text(config, small_config(10) + "viewer:\n  stall_timeuot: 3s\n");
-    REQUIRE(daemon.send_signal(SIGHUP));
+    setup.reload(small_config(10) + "viewer:\n  stall_timeuot: 3s\n");
     REQUIRE(daemon.wait_for_log("reload rejected", 10s));
-    CHECK(daemon.count_in_log(config.string() + ":11:3: unknown key 'viewer.stall_timeuot' (did you mean "
+    CHECK(daemon.count_in_log(setup.config.string() + ":11:3: unknown key 'viewer.stall_timeuot' (did you mean "
                                                  "'stall_timeout'?)") == 1);
     const auto first_after = viewer.frames().size();
     REQUIRE(viewer.receive_frames(15, 20s));
