@@ -112,7 +112,7 @@ void CaptureThread::encode_and_publish(std::uint64_t sequence, std::int64_t capt
     frame->captured_us = captured_us;
     frame->encoded_us = wall_clock_us();
     seal(*frame);
-    frame->wire_fd = make_wire_fd(*frame);
+    frame->wire_fd = make_wire_pipe(*frame);
     frames_encoded_.fetch_add(1, std::memory_order_relaxed);
     publish_(std::move(frame));
 }

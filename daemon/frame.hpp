@@ -20,7 +20,8 @@ struct Frame {
     Frame& operator=(const Frame&) = delete;
 
     std::vector<std::uint8_t> jpeg;
-    // wire_header + jpeg in a sealed memfd, for sendfile(); -1 when there is none.
+    // The read end of a pipe holding wire_header + jpeg, for tee() and splice()
+    // (zero_copy.hpp); -1 when there is none.
     int wire_fd = -1;
     // The wire header is encoded once per frame, not once per viewer.
     wire::HeaderBytes wire_header{};

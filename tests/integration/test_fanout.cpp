@@ -43,8 +43,8 @@ TEST_CASE("heavy: fanout: 20 viewers each receive increasing frames of valid JPE
     CHECK(all_received);
     const auto now_us = system_now_us();
 
-    // Frame sequence -> (payload size, timestamp) as the first viewer to get it saw it.
-    std::map<std::uint64_t, std::pair<std::uint32_t, std::uint64_t>> first_seen;
+    // Frame sequence -> (payload bytes' digest, timestamp) as the first viewer to get it saw it.
+    std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> first_seen;
     std::size_t disagreements = 0;
     std::set<std::uint64_t> common;  // sequences every viewer received
     for (std::size_t i = 0; i < viewers.size(); ++i) {
@@ -62,8 +62,8 @@ TEST_CASE("heavy: fanout: 20 viewers each receive increasing frames of valid JPE
             CHECK(frame.timestamp_us + 1'000'000 >= test_start_us);
             CHECK(frame.timestamp_us <= now_us + 1'000'000);
             const auto [entry, inserted] =
-                first_seen.try_emplace(frame.sequence, frame.payload_size, frame.timestamp_us);
-            if (!inserted && entry->second != std::pair(frame.payload_size, frame.timestamp_us)) {
+                first_seen.try_emplace(frame.sequence, frame.payload_digest, frame.timestamp_us);
+            if (!inserted && entry->second != std::pair(frame.payload_digest, frame.timestamp_us)) {
                 ++disagreements;
             }
             seen.insert(frame.sequence);

@@ -62,6 +62,12 @@ bool is_complete_jpeg(std::span<const std::uint8_t> bytes) {
            bytes[bytes.size() - 2] == 0xFF && bytes[bytes.size() - 1] == 0xD9;
 }
 
+std::uint64_t payload_digest(std::span<const std::uint8_t> bytes) {
+    std::uint64_t digest = 0xcbf29ce484222325ULL;
+    for (const auto byte : bytes) digest = (digest ^ byte) * 0x100000001b3ULL;
+    return digest;
+}
+
 TestClient::TestClient(std::uint16_t port) : TestClient(port, Options{}) {}
 
 TestClient::TestClient(std::uint16_t port, Options options) {
@@ -190,7 +196,7 @@ void TestClient::handle_item() {
     switch (header.type) {
         case wire::MessageType::video_frame:
             frames_.push_back({header.sequence, header.timestamp_us, header.payload_length,
-                               is_complete_jpeg(payload), now});
+                               is_complete_jpeg(payload), payload_digest(payload), now});
             return;
         case wire::MessageType::heartbeat: {
             ReceivedHeartbeat heartbeat;

@@ -22,6 +22,7 @@ struct ReceivedFrame {
     std::uint64_t timestamp_us = 0;
     std::uint32_t payload_size = 0;
     bool valid_jpeg = false;  // starts with FF D8 (SOI) and ends with FF D9 (EOI)
+    std::uint64_t payload_digest = 0;  // payload_digest() of the bytes received
     Clock::time_point received_at;
 };
 
@@ -38,6 +39,8 @@ enum class Ending { open, end_of_stream, reset, decode_error };
 std::string_view to_string(Ending ending);
 
 bool is_complete_jpeg(std::span<const std::uint8_t> bytes);
+// FNV-1a over the bytes: enough to tell whether two payloads are the same bytes.
+std::uint64_t payload_digest(std::span<const std::uint8_t> bytes);
 
 class TestClient {
 public:
