@@ -90,21 +90,23 @@ void CaptureThread::run() {
 }
 
 void CaptureThread::encode_and_publish(std::uint64_t sequence, std::int64_t captured_us) {
-    image_.jpeg.clear();
+    image_.jpeg.reset();
     if (!source_->retrieve(image_)) {
         spdlog::warn("source {}: frame {} could not be read", description_, sequence);
         return;
     }
     auto frame = std::make_shared<Frame>();
-    if (!image_.jpeg.empty()) {
+    if (image_.jpeg) {
         frame->jpeg = std::move(image_.jpeg);
         frame->width = static_cast<std::uint16_t>(size_.width);
         frame->height = static_cast<std::uint16_t>(size_.height);
     } else {
-        if (!encoder_.encode(image_.pixels, jpeg_quality_.load(std::memory_order_relaxed), frame->jpeg)) {
+        std::vector<std::uint8_t> jpeg;
+        if (!encoder_.encode(image_.pixels, jpeg_quality_.load(std::memory_order_relaxed), jpeg)) {
             spdlog::error("JPEG encoding of frame {} failed: {}", sequence, encoder_.last_error());
             return;
         }
+        frame->jpeg = std::make_shared<const std::vector<std::uint8_t>>(std::move(jpeg));
         frame->width = static_cast<std::uint16_t>(image_.pixels.cols);
         frame->height = static_cast<std::uint16_t>(image_.pixels.rows);
     }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace camstream {
@@ -19,7 +20,8 @@ struct Frame {
     Frame(const Frame&) = delete;
     Frame& operator=(const Frame&) = delete;
 
-    std::vector<std::uint8_t> jpeg;
+    // Shared, not copied, with a source that hands its JPEGs through unchanged.
+    std::shared_ptr<const std::vector<std::uint8_t>> jpeg;
     // The read end of a pipe holding wire_header + jpeg, for tee() and splice()
     // (zero_copy.hpp); -1 when there is none.
     int wire_fd = -1;
@@ -34,7 +36,10 @@ struct Frame {
     std::int64_t encoded_us = 0;
     std::int64_t published_us = 0;
 
-    std::size_t wire_size() const { return wire_header.size() + jpeg.size(); }
+    std::span<const std::uint8_t> payload() const {
+        return jpeg ? std::span<const std::uint8_t>(*jpeg) : std::span<const std::uint8_t>();
+    }
+    std::size_t wire_size() const { return wire_header.size() + payload().size(); }
 };
 
 using FramePtr = std::shared_ptr<const Frame>;
@@ -43,7 +48,7 @@ using FramePtr = std::shared_ptr<const Frame>;
 inline void seal(Frame& frame) {
     wire::MessageHeader header;
     header.type = wire::MessageType::video_frame;
-    header.payload_length = static_cast<std::uint32_t>(frame.jpeg.size());
+    header.payload_length = static_cast<std::uint32_t>(frame.payload().size());
     header.sequence = frame.sequence;
     header.timestamp_us = static_cast<std::uint64_t>(frame.captured_us);
     frame.wire_header = wire::encode(header);

@@ -56,7 +56,7 @@ void Hub::session_closed(Session& session, bool was_viewer) {
         --viewers_;
         callbacks_.viewers_changed(viewers_);
         // Nothing is encoded while nobody watches, so the newest frame would only
-        // go stale while holding its memory and its memfd.
+        // go stale while holding its memory and its pipe.
         if (viewers_ == 0) latest_.reset();
     }
     sessions_.erase(session.id());

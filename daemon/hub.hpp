@@ -9,6 +9,7 @@
 #include "stats.hpp"
 #include "uv_handle.hpp"
 #include "wire.hpp"
+#include "zero_copy.hpp"
 
 #include <functional>
 #include <map>
@@ -47,6 +48,7 @@ public:
     bool admit_viewer(Session& session);
     void session_closed(Session& session, bool was_viewer);
     FramePtr latest_frame() const { return latest_; }
+    FrameSplicer& splicer() { return splicer_; }
     const wire::Bytes& accept_reply() const { return accept_reply_; }
     wire::Heartbeat heartbeat() const { return callbacks_.source_status(); }
     std::uint64_t last_sequence() const { return latest_ ? latest_->sequence : 0; }
@@ -73,6 +75,7 @@ private:
     std::uint64_t next_session_id_ = 1;
     int viewers_ = 0;
     FramePtr latest_;
+    FrameSplicer splicer_;
     HubCounters counters_;
     LatencySamples send_latency_us_;  // frame published -> last byte handed to the kernel
     std::function<void()> on_empty_;

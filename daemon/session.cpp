@@ -4,7 +4,6 @@
 #include "clock.hpp"
 #include "hub.hpp"
 #include "socket_name.hpp"
-#include "zero_copy.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -159,12 +158,12 @@ void Session::offer(const FramePtr& frame) {
 void Session::write_next_frame() {
     while (state_ == State::streaming && (in_flight_ = queue_.pop())) {
         std::size_t sent = 0;
-        // Straight to the kernel with sendfile() when nothing is queued ahead in
+        // Straight to the kernel with tee() + splice() when nothing is queued ahead in
         // libuv (order must hold); whatever the socket does not take now, libuv
         // writes from memory once it drains.
         uv_os_fd_t fd = -1;
         if (in_flight_->wire_fd >= 0 && pending_write_bytes() == 0 && uv_fileno(socket_->base(), &fd) == 0) {
-            const long result = send_frame_now(fd, *in_flight_);
+            const long result = hub_.splicer().send_now(fd, *in_flight_);
             if (result < 0) {
                 in_flight_.reset();
                 close(std::string("write error: ") + uv_strerror(static_cast<int>(result)));
@@ -189,7 +188,8 @@ void Session::write_rest_of_frame(std::size_t already_sent) {
     std::array<uv_buf_t, 2> buffers{};
     unsigned count = 0;
     if (header_sent < header.size()) buffers[count++] = as_buffer(header.data() + header_sent, header.size() - header_sent);
-    buffers[count++] = as_buffer(in_flight_->jpeg.data() + payload_sent, in_flight_->jpeg.size() - payload_sent);
+    const auto payload = in_flight_->payload().subspan(payload_sent);
+    buffers[count++] = as_buffer(payload.data(), payload.size());
     frame_write_.data = this;
     const int rc = uv_write(&frame_write_, socket_->stream(), buffers.data(), count,
                             [](uv_write_t* request, int status) {

@@ -18,51 +18,6 @@ namespace {
 // 1 MiB by default) is sent from memory.
 constexpr std::size_t kMaxPipeBytes = 1 << 20;
 
-// The loop thread's scratch pipe: every viewer's send passes through it and
-// leaves it empty again. Created on first use and kept for the process's life.
-class ScratchPipe {
-public:
-    ScratchPipe() {
-        if (pipe2(fds_.data(), O_CLOEXEC | O_NONBLOCK) != 0) return;
-        if (fcntl(fds_[1], F_SETPIPE_SZ, static_cast<int>(kMaxPipeBytes)) < 0) close_all();
-        null_fd_ = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    }
-    ~ScratchPipe() {
-        close_all();
-        if (null_fd_ >= 0) ::close(null_fd_);
-    }
-    ScratchPipe(const ScratchPipe&) = delete;
-    ScratchPipe& operator=(const ScratchPipe&) = delete;
-
-    bool usable() const { return fds_[0] >= 0 && null_fd_ >= 0; }
-    int read_end() const { return fds_[0]; }
-    int write_end() const { return fds_[1]; }
-
-    // Drops whatever the socket did not take, so the next send starts empty.
-    void discard(std::size_t bytes) {
-        while (bytes > 0) {
-            const auto n = splice(fds_[0], nullptr, null_fd_, nullptr, bytes, SPLICE_F_NONBLOCK);
-            if (n <= 0) {
-                // Should not happen; a pipe in an unknown state is not reused.
-                close_all();
-                return;
-            }
-            bytes -= static_cast<std::size_t>(n);
-        }
-    }
-
-private:
-    void close_all() {
-        for (auto& fd : fds_) {
-            if (fd >= 0) ::close(fd);
-            fd = -1;
-        }
-    }
-
-    std::array<int, 2> fds_{-1, -1};
-    int null_fd_ = -1;
-};
-
 }  // namespace
 
 int make_wire_pipe(const Frame& frame) {
@@ -76,7 +31,7 @@ int make_wire_pipe(const Frame& frame) {
     if (ok) {
         std::array<iovec, 2> parts{
             iovec{const_cast<std::uint8_t*>(frame.wire_header.data()), frame.wire_header.size()},
-            iovec{const_cast<std::uint8_t*>(frame.jpeg.data()), frame.jpeg.size()}};
+            iovec{const_cast<std::uint8_t*>(frame.payload().data()), frame.payload().size()}};
         // One writev into an empty pipe sized for it is never short.
         ok = writev(fds[1], parts.data(), static_cast<int>(parts.size())) == static_cast<ssize_t>(size);
     }
@@ -88,26 +43,58 @@ int make_wire_pipe(const Frame& frame) {
     return fds[0];
 }
 
-long send_frame_now(int socket_fd, const Frame& frame) {
-    thread_local ScratchPipe scratch;
-    if (frame.wire_fd < 0 || !scratch.usable()) return 0;
+FrameSplicer::FrameSplicer() {
+    if (pipe2(pipe_.data(), O_CLOEXEC | O_NONBLOCK) != 0) return;
+    // Room for the largest frame that gets a pipe: tee() must take a frame whole.
+    if (fcntl(pipe_[1], F_SETPIPE_SZ, static_cast<int>(kMaxPipeBytes)) < 0) close_pipe();
+    null_fd_ = open("/dev/null", O_WRONLY | O_CLOEXEC);
+}
+
+FrameSplicer::~FrameSplicer() {
+    close_pipe();
+    if (null_fd_ >= 0) ::close(null_fd_);
+}
+
+void FrameSplicer::close_pipe() {
+    for (auto& fd : pipe_) {
+        if (fd >= 0) ::close(fd);
+        fd = -1;
+    }
+}
+
+// Drops what the socket did not take (libuv sends the rest from memory), so
+// the next send starts from an empty pipe.
+void FrameSplicer::discard(std::size_t bytes) {
+    while (bytes > 0) {
+        const auto n = splice(pipe_[0], nullptr, null_fd_, nullptr, bytes, SPLICE_F_NONBLOCK);
+        if (n <= 0) {
+            // Cannot happen with /dev/null; a pipe in an unknown state is not reused.
+            close_pipe();
+            return;
+        }
+        bytes -= static_cast<std::size_t>(n);
+    }
+}
+
+long FrameSplicer::send_now(int socket_fd, const Frame& frame) {
+    if (frame.wire_fd < 0 || !usable()) return 0;
     const auto size = frame.wire_size();
-    // tee() always copies from the start of the frame's pipe and consumes nothing there.
-    const auto duplicated = tee(frame.wire_fd, scratch.write_end(), size, SPLICE_F_NONBLOCK);
+    // tee() copies page references from the start of the frame's pipe and
+    // consumes nothing there, so every viewer gets the whole message.
+    const auto duplicated = tee(frame.wire_fd, pipe_[1], size, SPLICE_F_NONBLOCK);
     if (duplicated != static_cast<ssize_t>(size)) {
-        if (duplicated > 0) scratch.discard(static_cast<std::size_t>(duplicated));
+        if (duplicated > 0) discard(static_cast<std::size_t>(duplicated));
         return 0;
     }
     std::size_t sent = 0;
     long result = 0;
     while (sent < size) {
-        const auto n = splice(scratch.read_end(), nullptr, socket_fd, nullptr, size - sent,
-                              SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+        const auto n = splice(pipe_[0], nullptr, socket_fd, nullptr, size - sent, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) result = -errno;
         if (n <= 0) break;
         sent += static_cast<std::size_t>(n);
     }
-    scratch.discard(size - sent);
+    discard(size - sent);
     return result < 0 ? result : static_cast<long>(sent);
 }
 

@@ -57,14 +57,14 @@ bool JpegFolderSource::open(std::string& error) {
             error = name.string() + ": not a JPEG file";
             return false;
         }
-        jpegs_.push_back(std::move(bytes));
+        jpegs_.push_back(std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes)));
     }
     if (jpegs_.empty()) {
         error = folder_.string() + ": folder holds no .jpg or .jpeg files";
         return false;
     }
     // The stream info announces the first picture's size; the set is expected to share it.
-    if (!jpeg_size(jpegs_.front(), size_)) {
+    if (!jpeg_size(*jpegs_.front(), size_)) {
         error = names.front().string() + ": cannot read the JPEG header";
         return false;
     }

@@ -26,7 +26,7 @@ private:
     Pacer pacer_;
     cv::Size size_;
     // Loaded once: a benchmark set must not measure the disk.
-    std::vector<std::vector<std::uint8_t>> jpegs_;
+    std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> jpegs_;
     std::size_t next_ = 0;
     std::size_t current_ = 0;
 };

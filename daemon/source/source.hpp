@@ -16,10 +16,11 @@
 
 namespace camstream {
 
-// A retrieved picture: raw pixels to encode, or a JPEG to pass through as is.
+// A retrieved picture: raw pixels to encode, or a JPEG to pass through as is
+// (shared: a source may hand the same bytes out again).
 struct SourceImage {
     cv::Mat pixels;
-    std::vector<std::uint8_t> jpeg;
+    std::shared_ptr<const std::vector<std::uint8_t>> jpeg;
 };
 
 class Source {

@@ -3,10 +3,12 @@
 // demand) and re-encoded; a missing file is reported and the daemon keeps going.
 #include "support/daemon_process.hpp"
 #include "support/test_client.hpp"
+#include "support/viewer_group.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -24,6 +26,21 @@ ProcessResult ffmpeg(const std::vector<std::string>& arguments) {
     return run_process(argv, 60s);
 }
 
+// Makes `count` JPEGs in `folder` with ffmpeg and returns their contents' digests.
+std::set<std::uint64_t> make_jpegs(const TempDir& folder, const std::string& size, int count,
+                                   const std::string& filter = "null") {
+    REQUIRE(ffmpeg({"-i", "testsrc=size=" + size + ":rate=10", "-vf", filter, "-frames:v", std::to_string(count),
+                    "-q:v", "4", (folder.path() / "frame-%02d.jpg").string()})
+                .status.exited_with(0));
+    std::set<std::uint64_t> digests;
+    for (const auto& entry : std::filesystem::directory_iterator(folder.path())) {
+        std::ifstream file(entry.path(), std::ios::binary);
+        const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), {});
+        digests.insert(payload_digest(bytes));
+    }
+    return digests;
+}
+
 }  // namespace
 
 TEST_CASE("file source: a folder of JPEGs is sent as the files are, in a loop") {
@@ -32,15 +49,7 @@ TEST_CASE("file source: a folder of JPEGs is sent as the files are, in a loop") 
         return;
     }
     TempDir folder("jpegs");
-    REQUIRE(ffmpeg({"-i", "testsrc=size=240x160:rate=10", "-frames:v", "4", "-q:v", "4",
-                    (folder.path() / "frame-%02d.jpg").string()})
-                .status.exited_with(0));
-    std::set<std::uint64_t> file_digests;
-    for (const auto& entry : std::filesystem::directory_iterator(folder.path())) {
-        std::ifstream file(entry.path(), std::ios::binary);
-        const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), {});
-        file_digests.insert(payload_digest(bytes));
-    }
+    const auto file_digests = make_jpegs(folder, "240x160", 4);
     REQUIRE(file_digests.size() >= 2);
 
     DaemonProcess daemon({"source.uri=file:" + folder.path().string(), "source.fps=20"});
@@ -58,6 +67,35 @@ TEST_CASE("file source: a folder of JPEGs is sent as the files are, in a loop") 
     }
     // Every file went out byte for byte, and the loop came round again.
     CHECK(sent_digests == file_digests);
+}
+
+TEST_CASE("file source: frames larger than the socket's send buffer arrive byte for byte") {
+    if (!have_ffmpeg()) {
+        MESSAGE("ffmpeg is not installed (scripts/install-deps installs it); skipped");
+        return;
+    }
+    // Noisy pictures make JPEGs of ~100 KB; with a 16 KiB send buffer no frame
+    // fits the socket at once, so each one is partly spliced from its pipe and
+    // finished by libuv from memory. A seam in the wrong place corrupts the frame.
+    TempDir folder("large-jpegs");
+    const auto file_digests = make_jpegs(folder, "640x480", 3, "noise=alls=60:allf=t");
+    REQUIRE(file_digests.size() == 3);
+    std::uintmax_t smallest = UINTMAX_MAX;
+    for (const auto& entry : std::filesystem::directory_iterator(folder.path())) {
+        smallest = std::min(smallest, entry.file_size());
+    }
+    REQUIRE(smallest > 64u << 10);
+
+    DaemonProcess daemon({"source.uri=file:" + folder.path().string(), "source.fps=10",
+                          "viewer.socket_send_buffer=16KiB"});
+    INFO("daemon log:\n" << daemon.log_tail());
+    TestClient viewer(daemon.port());
+    REQUIRE(viewer.handshake().accepted());
+    REQUIRE(viewer.receive_frames(9, 20s));
+    std::set<std::uint64_t> sent_digests;
+    for (const auto& frame : viewer.frames()) sent_digests.insert(frame.payload_digest);
+    CHECK(sent_digests == file_digests);
+    CHECK(sequence_violations(viewer.frames()) == 0);
 }
 
 TEST_CASE("file source: a video file is decoded by the video module and streamed in a loop") {
