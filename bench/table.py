@@ -103,7 +103,9 @@ def targets(r):
 def main():
     r = json.load(open(sys.argv[1]))
     m = r["machine"]
-    print(f"Results of {r['date']} ({r['mode']} run, median of {r['repetitions']}), commit {r.get('commit')}: "
+    target_runs = len(r["fanout"]["camstream"].get("100", {}).get("runs", []))
+    extra = f"; {target_runs} at 100 viewers" if target_runs > r["repetitions"] else ""
+    print(f"Results of {r['date']} ({r['mode']} run, median of {r['repetitions']}{extra}), commit {r.get('commit')}: "
           f"{m['nproc']} × {m['cpu_model']}, {m['memory_gib']} GiB, Linux {m['kernel']}.\n")
 
     print("### Targets (issue 3)\n")
@@ -127,7 +129,17 @@ def main():
                   f"| {fmt(f['rss_start_kib'] / MIB, 1)} → {fmt(f['rss_end_kib'] / MIB, 1)} "
                   f"| {fmt(f['loadgen_cpu_percent_of_one_core'], 0)} |")
     ratio = r["fanout"].get("cpu_efficiency_ratio_at_100")
-    print(f"\nCPU efficiency at 100 viewers, camstream ÷ baseline: **{fmt(ratio, 2)}×**.")
+    print(f"\nCPU efficiency at 100 viewers, camstream ÷ baseline: **{fmt(ratio, 2)}×** (median ÷ median).")
+    ours = r["fanout"]["camstream"].get("100", {}).get("runs", [])
+    theirs = r["fanout"]["baseline"].get("100", {}).get("runs", [])
+    if ours and theirs:
+        pairs = [a["figures"]["frames_per_daemon_cpu_s"] / b["figures"]["frames_per_daemon_cpu_s"]
+                 for a, b in zip(ours, theirs)]
+        print(f"Each of the {len(pairs)} runs (camstream, then the baseline straight after): "
+              + ", ".join(f"{fmt(x, 2)}×" for x in pairs)
+              + f"; camstream {', '.join(fmt(a['figures']['frames_per_daemon_cpu_s'], 0) for a in ours)}"
+              + f" vs baseline {', '.join(fmt(b['figures']['frames_per_daemon_cpu_s'], 0) for b in theirs)}"
+              + " frames per CPU-s.")
 
     for key, title in (("many_light_viewers", "Many light viewers: 1000 viewers, 640×480 @ 5 fps"),
                        ("isolation", "Isolation: 100 viewers, 10 stalled, stall timeout 3 s, 1280×720 @ 30 fps"),
