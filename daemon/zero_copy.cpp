@@ -3,12 +3,15 @@
 
 #include "frame.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <fcntl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 
 namespace camstream {
 
@@ -44,10 +47,19 @@ int make_wire_pipe(const Frame& frame) {
 }
 
 FrameSplicer::FrameSplicer() {
-    if (pipe2(pipe_.data(), O_CLOEXEC | O_NONBLOCK) != 0) return;
-    // Room for the largest frame that gets a pipe: tee() must take a frame whole.
-    if (fcntl(pipe_[1], F_SETPIPE_SZ, static_cast<int>(kMaxPipeBytes)) < 0) close_pipe();
-    null_fd_ = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    int error = 0;
+    if (pipe2(pipe_.data(), O_CLOEXEC | O_NONBLOCK) != 0) {
+        error = errno;
+    } else if (fcntl(pipe_[1], F_SETPIPE_SZ, static_cast<int>(kMaxPipeBytes)) < 0) {
+        // Room for the largest frame that gets a pipe: tee() must take a frame whole.
+        error = errno;
+        close_pipe();
+    }
+    if (error == 0 && (null_fd_ = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0) error = errno;
+    if (error != 0) {
+        spdlog::warn("zero-copy fan-out unavailable ({}): frames are copied to each viewer instead",
+                     std::strerror(error));
+    }
 }
 
 FrameSplicer::~FrameSplicer() {
