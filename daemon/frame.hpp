@@ -1,6 +1,7 @@
 // Frame: one encoded picture, immutable once published and shared by every viewer.
 #pragma once
 
+#include "shared_bytes.hpp"
 #include "wire.hpp"
 
 #include <unistd.h>
@@ -21,7 +22,7 @@ struct Frame {
     Frame& operator=(const Frame&) = delete;
 
     // Shared, not copied, with a source that hands its JPEGs through unchanged.
-    std::shared_ptr<const std::vector<std::uint8_t>> jpeg;
+    SharedBytes jpeg;
     // The read end of a pipe holding wire_header + jpeg, for tee() and splice()
     // (zero_copy.hpp); -1 when there is none.
     int wire_fd = -1;
@@ -36,9 +37,7 @@ struct Frame {
     std::int64_t encoded_us = 0;
     std::int64_t published_us = 0;
 
-    std::span<const std::uint8_t> payload() const {
-        return jpeg ? std::span<const std::uint8_t>(*jpeg) : std::span<const std::uint8_t>();
-    }
+    std::span<const std::uint8_t> payload() const { return jpeg.bytes(); }
     std::size_t wire_size() const { return wire_header.size() + payload().size(); }
 };
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "shared_bytes.hpp"
 
 #include <opencv2/core.hpp>
 
@@ -20,7 +21,7 @@ namespace camstream {
 // (shared: a source may hand the same bytes out again).
 struct SourceImage {
     cv::Mat pixels;
-    std::shared_ptr<const std::vector<std::uint8_t>> jpeg;
+    SharedBytes jpeg;
 };
 
 class Source {
