@@ -90,7 +90,7 @@ void CaptureThread::run() {
 }
 
 void CaptureThread::encode_and_publish(std::uint64_t sequence, std::int64_t captured_us) {
-    image_.jpeg = {};
+    image_.jpeg.reset();
     if (!source_->retrieve(image_)) {
         spdlog::warn("source {}: frame {} could not be read", description_, sequence);
         return;
@@ -106,7 +106,7 @@ void CaptureThread::encode_and_publish(std::uint64_t sequence, std::int64_t capt
             spdlog::error("JPEG encoding of frame {} failed: {}", sequence, encoder_.last_error());
             return;
         }
-        frame->jpeg = SharedBytes::from_vector(std::move(jpeg));
+        frame->jpeg = std::make_shared<const std::vector<std::uint8_t>>(std::move(jpeg));
         frame->width = static_cast<std::uint16_t>(image_.pixels.cols);
         frame->height = static_cast<std::uint16_t>(image_.pixels.rows);
     }

@@ -1,7 +1,6 @@
 // Frame: one encoded picture, immutable once published and shared by every viewer.
 #pragma once
 
-#include "shared_bytes.hpp"
 #include "wire.hpp"
 
 #include <unistd.h>
@@ -22,7 +21,7 @@ struct Frame {
     Frame& operator=(const Frame&) = delete;
 
     // Shared, not copied, with a source that hands its JPEGs through unchanged.
-    SharedBytes jpeg;
+    std::shared_ptr<const std::vector<std::uint8_t>> jpeg;
     // The read end of a pipe holding wire_header + jpeg, for tee() and splice()
     // (zero_copy.hpp); -1 when there is none.
     int wire_fd = -1;
@@ -37,7 +36,9 @@ struct Frame {
     std::int64_t encoded_us = 0;
     std::int64_t published_us = 0;
 
-    std::span<const std::uint8_t> payload() const { return jpeg.bytes(); }
+    std::span<const std::uint8_t> payload() const {
+        return jpeg ? std::span<const std::uint8_t>(*jpeg) : std::span<const std::uint8_t>();
+    }
     std::size_t wire_size() const { return wire_header.size() + payload().size(); }
 };
 

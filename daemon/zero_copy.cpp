@@ -12,7 +12,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <span>
 
 namespace camstream {
 
@@ -22,32 +21,23 @@ namespace {
 // 1 MiB by default) is sent from memory.
 constexpr std::size_t kMaxPipeBytes = 1 << 20;
 
-// Writes (copies) or vmsplices (references) all of `bytes` into the pipe.
-bool fill(int pipe_fd, std::span<const std::uint8_t> bytes, bool by_reference) {
-    while (!bytes.empty()) {
-        iovec part{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};
-        const auto n = by_reference ? vmsplice(pipe_fd, &part, 1, 0) : write(pipe_fd, part.iov_base, part.iov_len);
-        if (n <= 0) return false;
-        bytes = bytes.subspan(static_cast<std::size_t>(n));
-    }
-    return true;
-}
-
 }  // namespace
 
 int make_wire_pipe(const Frame& frame) {
     const auto size = frame.wire_size();
-    const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-    if (size + 2 * page > kMaxPipeBytes) return -1;
+    if (size > kMaxPipeBytes) return -1;
     std::array<int, 2> fds{};
     if (pipe2(fds.data(), O_CLOEXEC | O_NONBLOCK) != 0) return -1;
-    // Sized to the frame, plus the slots a header on its own page and an
-    // unaligned payload take (the kernel rounds up to a power of two pages), so
-    // the pipes of the frames alive at once stay well inside the per-user quota.
-    bool ok = fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(size + 2 * page)) >= 0;
-    // A payload whose pages can never change goes in by reference: no copy at all.
-    ok = ok && fill(fds[1], frame.wire_header, false) &&
-         fill(fds[1], frame.payload(), frame.jpeg.pages_immutable());
+    // Sized to the frame (the kernel rounds up to a power of two pages), so the
+    // pipes of the frames alive at once stay well inside the per-user pipe quota.
+    bool ok = fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(size)) >= 0;
+    if (ok) {
+        std::array<iovec, 2> parts{
+            iovec{const_cast<std::uint8_t*>(frame.wire_header.data()), frame.wire_header.size()},
+            iovec{const_cast<std::uint8_t*>(frame.payload().data()), frame.payload().size()}};
+        // One writev into an empty pipe sized for it is never short.
+        ok = writev(fds[1], parts.data(), static_cast<int>(parts.size())) == static_cast<ssize_t>(size);
+    }
     ::close(fds[1]);
     if (!ok) {
         ::close(fds[0]);

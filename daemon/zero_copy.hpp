@@ -7,10 +7,8 @@
 // them to the socket: the kernel sends the same pages to every viewer, and no
 // per-viewer page-cache lookups happen (what sendfile() from a memfd costs).
 // The pipe's pages can never change after they are written, so a page still
-// queued in some socket is safe. A payload in a read-only mapping (a JPEG
-// folder) is not even copied into the pipe: vmsplice() adds references to its
-// pages (shared_bytes.hpp says why that is safe). The bytes stay in Frame::jpeg
-// too, for the rare partial send that libuv finishes from memory.
+// queued in some socket is safe. The bytes stay in Frame::jpeg too, for the
+// rare partial send that libuv finishes from memory.
 #pragma once
 
 #include <array>

@@ -94,7 +94,7 @@ PassTiming time_one_pass(const std::vector<cv::Mat>& frames, int quality) {
         {
             std::vector<std::uint8_t> jpeg;
             const auto t0 = Clock::now();
-            image.jpeg = {};
+            image.jpeg.reset();
             if (!source.retrieve(image)) throw std::runtime_error("test pattern: retrieve failed");
             const auto retrieved = Clock::now();
             if (!encoder.encode(image.pixels, quality, jpeg)) {

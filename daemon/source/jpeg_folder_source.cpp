@@ -19,7 +19,7 @@ bool is_jpeg_name(const std::filesystem::path& path) {
 }
 
 // The picture size from the JPEG header alone, without decoding the image.
-bool jpeg_size(std::span<const std::uint8_t> jpeg, cv::Size& size) {
+bool jpeg_size(const std::vector<std::uint8_t>& jpeg, cv::Size& size) {
     const std::unique_ptr<void, int (*)(tjhandle)> handle(tjInitDecompress(), tjDestroy);
     int width = 0;
     int height = 0;
@@ -50,7 +50,6 @@ bool JpegFolderSource::open(std::string& error) {
     }
     std::sort(names.begin(), names.end());
     jpegs_.clear();
-    std::vector<std::vector<std::uint8_t>> files;
     for (const auto& name : names) {
         std::ifstream file(name, std::ios::binary);
         std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), {});
@@ -58,20 +57,15 @@ bool JpegFolderSource::open(std::string& error) {
             error = name.string() + ": not a JPEG file";
             return false;
         }
-        files.push_back(std::move(bytes));
+        jpegs_.push_back(std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes)));
     }
-    if (files.empty()) {
+    if (jpegs_.empty()) {
         error = folder_.string() + ": folder holds no .jpg or .jpeg files";
         return false;
     }
     // The stream info announces the first picture's size; the set is expected to share it.
-    if (!jpeg_size(files.front(), size_)) {
+    if (!jpeg_size(*jpegs_.front(), size_)) {
         error = names.front().string() + ": cannot read the JPEG header";
-        return false;
-    }
-    jpegs_ = SharedBytes::pack_read_only(files);
-    if (jpegs_.empty()) {
-        error = folder_.string() + ": cannot map memory for the pictures";
         return false;
     }
     next_ = 0;

@@ -25,9 +25,8 @@ private:
     double fps_;
     Pacer pacer_;
     cv::Size size_;
-    // Loaded once into one read-only mapping: a benchmark set must not measure
-    // the disk, and frames can hand the kernel these pages without a copy.
-    std::vector<SharedBytes> jpegs_;
+    // Loaded once: a benchmark set must not measure the disk.
+    std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> jpegs_;
     std::size_t next_ = 0;
     std::size_t current_ = 0;
 };

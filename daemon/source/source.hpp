@@ -6,7 +6,6 @@
 #pragma once
 
 #include "config.hpp"
-#include "shared_bytes.hpp"
 
 #include <opencv2/core.hpp>
 
@@ -21,7 +20,7 @@ namespace camstream {
 // (shared: a source may hand the same bytes out again).
 struct SourceImage {
     cv::Mat pixels;
-    SharedBytes jpeg;
+    std::shared_ptr<const std::vector<std::uint8_t>> jpeg;
 };
 
 class Source {

@@ -14,7 +14,7 @@ FramePtr make_frame(std::uint64_t sequence, std::size_t payload_bytes = 1000,
     auto frame = std::make_shared<Frame>();
     frame->sequence = sequence;
     frame->captured_us = captured_us;
-    frame->jpeg = SharedBytes::from_vector(std::vector<std::uint8_t>(payload_bytes, 0xAB));
+    frame->jpeg = std::make_shared<const std::vector<std::uint8_t>>(payload_bytes, 0xAB);
     seal(*frame);
     return frame;
 }
