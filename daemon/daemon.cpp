@@ -1,8 +1,8 @@
 // Daemon: see daemon.hpp.
 #include "daemon.hpp"
 
-#include "clock.hpp"
-#include "logging.hpp"
+#include "media/clock.hpp"
+#include "service/logging.hpp"
 #include "version.hpp"
 
 #include <spdlog/spdlog.h>

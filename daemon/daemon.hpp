@@ -3,13 +3,13 @@
 // the periodic summary. It owns the loop and closes everything on the way out.
 #pragma once
 
-#include "capture_thread.hpp"
-#include "config.hpp"
-#include "frame_handoff.hpp"
-#include "hub.hpp"
-#include "service.hpp"
-#include "tcp_server.hpp"
-#include "uv_handle.hpp"
+#include "capture/capture_thread.hpp"
+#include "config/config.hpp"
+#include "capture/capture_handoff.hpp"
+#include "hub/hub.hpp"
+#include "service/systemd.hpp"
+#include "net/listener.hpp"
+#include "net/uv_handle.hpp"
 
 #include <memory>
 #include <string>

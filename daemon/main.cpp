@@ -1,8 +1,8 @@
 // camstreamd's entry point: command line, configuration, then the daemon.
-#include "config.hpp"
+#include "config/config.hpp"
 #include "daemon.hpp"
-#include "logging.hpp"
-#include "service.hpp"
+#include "service/logging.hpp"
+#include "service/systemd.hpp"
 #include "version.hpp"
 
 #include <CLI/CLI.hpp>

@@ -1,8 +1,8 @@
 // Encode paths: see encode_paths.hpp.
 #include "encode_paths.hpp"
 
-#include "encoder.hpp"
-#include "source/test_pattern.hpp"
+#include "capture/jpeg_encoder.hpp"
+#include "capture/test_pattern.hpp"
 
 #include <turbojpeg.h>
 

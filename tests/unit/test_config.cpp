@@ -1,6 +1,6 @@
 // Configuration: defaults, strict validation with file:line:column, overrides,
 // and the duration/size/address grammars.
-#include "config.hpp"
+#include "config/config.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // The per-viewer backpressure policy: drop-oldest queue, byte limit, stall
 // detection and the viewer's frame-rate cap, tested without sockets.
-#include "backpressure.hpp"
+#include "outbox/backpressure.hpp"
 
 #include <doctest/doctest.h>
 

@@ -2,8 +2,8 @@
 // loopback: one frame pipe gives every socket the whole wire message, a socket
 // that takes only part of a frame gets exactly its first bytes (libuv sends the
 // rest from memory), and the scratch pipe is left empty for the next send.
-#include "frame.hpp"
-#include "zero_copy.hpp"
+#include "media/frame.hpp"
+#include "outbox/zero_copy.hpp"
 
 #include <doctest/doctest.h>
 

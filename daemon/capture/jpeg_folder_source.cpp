@@ -1,5 +1,5 @@
 // JpegFolderSource: see jpeg_folder_source.hpp.
-#include "jpeg_folder_source.hpp"
+#include "capture/jpeg_folder_source.hpp"
 
 #include <turbojpeg.h>
 

@@ -2,8 +2,8 @@
 // rate. The files pass through as they are: no decoding, no re-encoding.
 #pragma once
 
-#include "pacer.hpp"
-#include "source.hpp"
+#include "capture/pacer.hpp"
+#include "capture/source.hpp"
 
 #include <filesystem>
 

@@ -1,5 +1,5 @@
 // Hub: see hub.hpp.
-#include "hub.hpp"
+#include "hub/hub.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,5 +1,5 @@
 // JpegEncoder: see encoder.hpp.
-#include "encoder.hpp"
+#include "capture/jpeg_encoder.hpp"
 
 #include <turbojpeg.h>
 

@@ -1,5 +1,5 @@
 // Per-viewer backpressure policy: see backpressure.hpp.
-#include "backpressure.hpp"
+#include "outbox/backpressure.hpp"
 
 namespace camstream {
 

@@ -3,7 +3,7 @@
 // viewer's own frame-rate cap.
 #pragma once
 
-#include "frame.hpp"
+#include "media/frame.hpp"
 
 #include <chrono>
 #include <cstddef>

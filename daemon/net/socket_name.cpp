@@ -1,5 +1,5 @@
 // Socket names: see socket_name.hpp.
-#include "socket_name.hpp"
+#include "net/socket_name.hpp"
 
 #include <fmt/format.h>
 

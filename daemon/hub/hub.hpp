@@ -3,13 +3,13 @@
 // periodic timer that checks every session, and counts what happens.
 #pragma once
 
-#include "config.hpp"
-#include "frame.hpp"
-#include "session.hpp"
-#include "stats.hpp"
-#include "uv_handle.hpp"
+#include "config/config.hpp"
+#include "media/frame.hpp"
+#include "outbox/outbox.hpp"
+#include "hub/health.hpp"
+#include "net/uv_handle.hpp"
 #include "wire.hpp"
-#include "zero_copy.hpp"
+#include "outbox/zero_copy.hpp"
 
 #include <functional>
 #include <map>

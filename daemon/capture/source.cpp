@@ -1,9 +1,9 @@
 // make_source: picks the Source implementation named by source.uri, loading the
 // video module only when a video file is asked for.
-#include "source.hpp"
+#include "capture/source.hpp"
 
-#include "jpeg_folder_source.hpp"
-#include "test_pattern.hpp"
+#include "capture/jpeg_folder_source.hpp"
+#include "capture/test_pattern.hpp"
 
 #include <dlfcn.h>
 #include <unistd.h>

@@ -5,7 +5,7 @@
 // but retrieves and encodes only while someone watches.
 #pragma once
 
-#include "config.hpp"
+#include "config/config.hpp"
 
 #include <opencv2/core.hpp>
 

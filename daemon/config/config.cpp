@@ -1,5 +1,5 @@
 // Loads and validates camstreamd's YAML configuration (see config.hpp).
-#include "config.hpp"
+#include "config/config.hpp"
 
 #include <uv.h>
 #include <yaml-cpp/yaml.h>

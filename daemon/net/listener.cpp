@@ -1,9 +1,9 @@
 // TcpServer: see tcp_server.hpp.
-#include "tcp_server.hpp"
+#include "net/listener.hpp"
 
-#include "config.hpp"
-#include "hub.hpp"
-#include "socket_name.hpp"
+#include "config/config.hpp"
+#include "hub/hub.hpp"
+#include "net/socket_name.hpp"
 
 #include <spdlog/spdlog.h>
 

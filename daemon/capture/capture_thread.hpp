@@ -3,10 +3,10 @@
 // encoded frame over through a FrameHandoff.
 #pragma once
 
-#include "config.hpp"
-#include "encoder.hpp"
-#include "frame.hpp"
-#include "source/source.hpp"
+#include "config/config.hpp"
+#include "capture/jpeg_encoder.hpp"
+#include "media/frame.hpp"
+#include "capture/source.hpp"
 #include "wire.hpp"
 
 #include <atomic>

@@ -1,8 +1,8 @@
 // CaptureThread: see capture_thread.hpp.
-#include "capture_thread.hpp"
+#include "capture/capture_thread.hpp"
 
-#include "clock.hpp"
-#include "zero_copy.hpp"
+#include "media/clock.hpp"
+#include "outbox/zero_copy.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,5 +1,5 @@
 // Logging set-up: see logging.hpp.
-#include "logging.hpp"
+#include "service/logging.hpp"
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/systemd_sink.h>

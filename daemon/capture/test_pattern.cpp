@@ -1,6 +1,6 @@
 // The test pattern: colour bars drawn once, then per frame a moving block, the
 // frame counter and the wall-clock time, so motion, freezes and latency show.
-#include "test_pattern.hpp"
+#include "capture/test_pattern.hpp"
 
 #include <opencv2/imgproc.hpp>
 

@@ -1,7 +1,7 @@
 // TcpServer: the listening socket. Accepts connections and hands each to the hub.
 #pragma once
 
-#include "uv_handle.hpp"
+#include "net/uv_handle.hpp"
 
 #include <functional>
 #include <memory>

@@ -7,8 +7,8 @@
 // should not pay. make_source() loads the module only for video files.
 #pragma once
 
-#include "pacer.hpp"
-#include "source.hpp"
+#include "capture/pacer.hpp"
+#include "capture/source.hpp"
 
 #include <opencv2/videoio.hpp>
 

@@ -4,7 +4,7 @@
 // the service restarted. Outside systemd every call is a cheap no-op.
 #pragma once
 
-#include "uv_handle.hpp"
+#include "net/uv_handle.hpp"
 
 #include <chrono>
 #include <functional>

@@ -1,5 +1,5 @@
 // VideoFileSource: see video_file_source.hpp.
-#include "video_file_source.hpp"
+#include "capture/video_file_source.hpp"
 
 namespace camstream {
 

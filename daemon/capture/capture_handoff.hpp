@@ -6,8 +6,8 @@
 // by a fresher one, which is exactly what a live viewer wants.
 #pragma once
 
-#include "frame.hpp"
-#include "uv_handle.hpp"
+#include "media/frame.hpp"
+#include "net/uv_handle.hpp"
 
 #include <atomic>
 #include <functional>

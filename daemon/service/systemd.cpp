@@ -1,5 +1,5 @@
 // ServiceNotifier and socket activation: see service.hpp.
-#include "service.hpp"
+#include "service/systemd.hpp"
 
 #include <systemd/sd-daemon.h>
 

@@ -6,10 +6,10 @@
 // growing memory, and a viewer whose writes stop moving is cut off.
 #pragma once
 
-#include "backpressure.hpp"
+#include "outbox/backpressure.hpp"
 #include "decoder.hpp"
-#include "frame.hpp"
-#include "uv_handle.hpp"
+#include "media/frame.hpp"
+#include "net/uv_handle.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // Zero-copy sending of frame payloads: see zero_copy.hpp.
-#include "zero_copy.hpp"
+#include "outbox/zero_copy.hpp"
 
-#include "frame.hpp"
+#include "media/frame.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,8 +1,8 @@
 // TestPatternSource: a synthetic moving picture, so camstream runs without a camera.
 #pragma once
 
-#include "pacer.hpp"
-#include "source.hpp"
+#include "capture/pacer.hpp"
+#include "capture/source.hpp"
 
 #include <condition_variable>
 #include <mutex>

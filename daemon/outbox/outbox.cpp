@@ -1,9 +1,9 @@
 // Session: see session.hpp.
-#include "session.hpp"
+#include "outbox/outbox.hpp"
 
-#include "clock.hpp"
-#include "hub.hpp"
-#include "socket_name.hpp"
+#include "media/clock.hpp"
+#include "hub/hub.hpp"
+#include "net/socket_name.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,7 +1,7 @@
 // FrameHandoff: see frame_handoff.hpp.
-#include "frame_handoff.hpp"
+#include "capture/capture_handoff.hpp"
 
-#include "clock.hpp"
+#include "media/clock.hpp"
 
 namespace camstream {
 
