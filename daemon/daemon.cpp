@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 
@@ -16,22 +17,16 @@ namespace {
 // Connections still in their handshake beyond max_viewers, so a full server can
 // still tell newcomers "server full" instead of silently refusing them.
 constexpr std::size_t kHandshakeMargin = 64;
-// Before the first frame, the capture path counts as alive this long (camera warm-up).
-constexpr std::int64_t kStartupGraceUs = 10'000'000;
 
-std::unique_ptr<UvHandle<uv_signal_t>> watch_signal(uv_loop_t* loop, int signal_number, void* owner,
-                                                     uv_signal_cb callback) {
-    auto handle = std::make_unique<UvHandle<uv_signal_t>>(loop, uv_signal_init);
-    handle->get()->data = owner;
-    uv_signal_start(handle->get(), callback, signal_number);
-    return handle;
+std::size_t max_connections(const ServerSettings& server) {
+    return static_cast<std::size_t>(server.max_viewers) + kHandshakeMargin;
 }
 
-wire::StreamInfo stream_info(const CaptureThread& capture) {
+wire::StreamInfo stream_info(int width, int height, double fps) {
     wire::StreamInfo info;
-    info.width = static_cast<std::uint16_t>(capture.size().width);
-    info.height = static_cast<std::uint16_t>(capture.size().height);
-    info.fps_milli = static_cast<std::uint32_t>(std::lround(capture.fps() * 1000.0));
+    info.width = static_cast<std::uint16_t>(width);
+    info.height = static_cast<std::uint16_t>(height);
+    info.fps_milli = static_cast<std::uint32_t>(std::lround(fps * 1000.0));
     info.server_version = std::string("camstreamd ") + kVersion;
     return info;
 }
@@ -39,145 +34,152 @@ wire::StreamInfo stream_info(const CaptureThread& capture) {
 }  // namespace
 
 Daemon::Daemon(Settings settings, LaunchOptions launch)
-    : settings_(std::move(settings)), launch_(std::move(launch)), loop_(std::make_unique<uv_loop_t>()) {
-    uv_loop_init(loop_.get());
+    : settings_(std::move(settings)),
+      launch_(std::move(launch)),
+      loop_(std::make_unique<uv_loop_t>()),
+      admission_(settings_.server.max_viewers) {
+    check_uv(uv_loop_init(loop_.get()), "uv_loop_init");
 }
 
 Daemon::~Daemon() {
-    // The capture thread posts to the hand-off: stop it before anything it touches goes.
-    if (capture_) capture_->stop();
+    // Only when run() ended early: a capture thread still running is joined here, outside the loop.
+    capture_.reset();
+    retiring_.clear();
     notifier_.reset();
-    server_.reset();
+    listener_.reset();
+    stats_log_.reset();
+    signals_.clear();
     hub_.reset();
-    handoff_.reset();
-    sigterm_.reset();
-    sigint_.reset();
-    sighup_.reset();
-    stats_timer_.reset();
     // Let libuv run the close callbacks of everything just closed, then free the loop.
     uv_run(loop_.get(), UV_RUN_DEFAULT);
     uv_loop_close(loop_.get());
 }
 
-wire::Heartbeat Daemon::source_status() const {
-    wire::Heartbeat heartbeat;
-    heartbeat.state = capture_->state();
-    if (const auto last = capture_->last_capture_us(); last != 0) {
-        const auto age_ms = std::max<std::int64_t>(0, (wall_clock_us() - last) / 1000);
-        heartbeat.last_frame_age_ms = static_cast<std::uint32_t>(std::min<std::int64_t>(age_ms, 0xFFFFFFFE));
-    }
-    return heartbeat;
-}
-
-bool Daemon::capture_alive() const {
-    const auto now = wall_clock_us();
-    const auto last = capture_->last_capture_us();
-    if (last == 0) return now - capture_started_us_ < kStartupGraceUs;
-    // Three frame intervals, but at least two seconds: slow sources are not dead.
-    const auto bound_us = std::max<std::int64_t>(2'000'000, static_cast<std::int64_t>(3e6 / capture_->fps()));
-    return now - last < bound_us;
-}
-
-std::string Daemon::status_line() const {
-    return fmt::format("{} viewers, source {} ({}), {} frames sent, {} dropped", hub_->viewers(),
-                       wire::to_string(capture_->state()), capture_->describe(), hub_->counters().frames_sent,
-                       hub_->counters().frames_dropped);
-}
-
 void Daemon::start_capture(std::uint64_t first_sequence) {
-    capture_ = std::make_unique<CaptureThread>(
-        settings_.source, settings_.encoder,
-        [this](std::shared_ptr<Frame> frame) { handoff_->post(std::move(frame)); }, first_sequence);
-    capture_started_us_ = wall_clock_us();
-    last_frames_captured_ = 0;
-    last_frames_encoded_ = 0;
-    // Opening the source tells the picture size that the stream info announces.
+    CaptureThread::Listener listener;
+    listener.frame = [this](FramePtr frame, std::uint64_t frames_replaced) {
+        health_.frame_handed_over(*frame, frames_replaced);
+        hub_->publish(std::move(frame));
+    };
+    listener.status = [this](const CaptureStatus& status) { health_.capture_reported(status); };
+    listener.event = [this](const CaptureEvent& event) { on_capture_event(event); };
+    capture_ = std::make_unique<CaptureThread>(loop_.get(), settings_.source, settings_.encoder.jpeg_quality,
+                                               first_sequence, std::move(listener));
+    health_.capture_started(wall_clock_us(), settings_.source.fps);
+    capture_->set_viewers(health_.viewers());
     capture_->start();
-    if (hub_) {
-        capture_->set_viewers(hub_->viewers());
-        hub_->set_stream_info(stream_info(*capture_));
-    }
+}
+
+void Daemon::retire_capture() {
+    CaptureThread* retired = capture_.get();
+    retiring_.push_back(std::move(capture_));
+    // The loop goes on at once; the thread is freed when it says it has ended.
+    retired->stop([this, retired] {
+        std::erase_if(retiring_, [retired](const auto& thread) { return thread.get() == retired; });
+        if (stopping_) finish_stop();
+    });
+}
+
+void Daemon::on_capture_event(const CaptureEvent& event) {
+    source_reported_ = true;
+    if (event.kind != CaptureEvent::Kind::opened) return;
+    health_.source_opened(event.source);
+    tcp_protocol_->set_stream_info(stream_info(event.source.width, event.source.height, event.source.fps));
 }
 
 bool Daemon::open_listener(const std::string& address) {
-    auto server = std::make_unique<TcpServer>(
-        loop_.get(), *hub_, static_cast<std::size_t>(settings_.server.max_viewers) + kHandshakeMargin);
+    auto listener = std::make_unique<Listener>(loop_.get(), *hub_, tcp_protocol_number_, max_connections(settings_.server));
     std::string error;
     const auto inherited = socket_from_systemd();
-    const bool ok = inherited ? server->adopt(*inherited, error) : server->listen(address, error);
+    const bool ok = inherited ? listener->adopt(*inherited, error) : listener->listen(address, error);
     if (!ok) {
         spdlog::critical("{}", error);
         return false;
     }
     socket_activated_ = inherited.has_value();
-    server_ = std::move(server);
+    listener_ = std::move(listener);
     return true;
 }
 
 int Daemon::run() {
     signal(SIGPIPE, SIG_IGN);  // a viewer hanging up must be a write error, not our death
 
-    handoff_ = std::make_unique<FrameHandoff>(loop_.get(), [this](FramePtr frame) { hub_->publish(std::move(frame)); });
+    hub_ = std::make_unique<Hub>(loop_.get(), settings_, admission_, health_);
+    tcp_protocol_ = std::make_unique<V1Protocol>(
+        stream_info(settings_.source.width, settings_.source.height, settings_.source.fps));
+    tcp_protocol_number_ = hub_->add_protocol(*tcp_protocol_);
+    hub_->on_viewers_changed([this](int viewers) {
+        if (capture_) capture_->set_viewers(viewers);
+    });
+
+    const std::pair<int, void (*)(uv_signal_t*, int)> handlers[] = {
+        {SIGTERM, [](uv_signal_t* h, int) { static_cast<Daemon*>(h->data)->stop("SIGTERM"); }},
+        {SIGINT, [](uv_signal_t* h, int) { static_cast<Daemon*>(h->data)->stop("SIGINT"); }},
+        {SIGHUP, [](uv_signal_t* h, int) { static_cast<Daemon*>(h->data)->reload(); }},
+    };
+    for (const auto& [number, handler] : handlers) {
+        auto& signal_handle = signals_.emplace_back(std::make_unique<UvHandle<uv_signal_t>>(loop_.get(), uv_signal_init));
+        signal_handle->get()->data = this;
+        check_uv(uv_signal_start(signal_handle->get(), handler, number), "uv_signal_start");
+    }
+
+    // The viewers' hello announces the picture size, which the source knows
+    // once open: listen once its first open attempt has an outcome. The loop
+    // runs meanwhile (signals work), it only has no listener yet.
     start_capture(1);
-
-    Hub::Callbacks callbacks;
-    callbacks.source_status = [this] { return source_status(); };
-    callbacks.viewers_changed = [this](int viewers) { capture_->set_viewers(viewers); };
-    hub_ = std::make_unique<Hub>(loop_.get(), settings_, stream_info(*capture_), std::move(callbacks));
-
+    while (!source_reported_ && !stopping_) uv_run(loop_.get(), UV_RUN_ONCE);
+    if (stopping_) {
+        uv_run(loop_.get(), UV_RUN_DEFAULT);
+        return 0;
+    }
     if (!open_listener(settings_.server.listen)) return 1;
+    const auto& source = health_.source();
     spdlog::info("camstreamd {} listening on {}{} (source {}, {}x{} at {} fps, JPEG quality {})", kVersion,
-                 server_->local_address(), socket_activated_ ? " (socket from systemd)" : "",
-                 capture_->describe(), capture_->size().width, capture_->size().height, capture_->fps(),
+                 listener_->local_address(), socket_activated_ ? " (socket from systemd)" : "",
+                 source.description.empty() ? settings_.source.uri : source.description,
+                 source.width != 0 ? source.width : settings_.source.width,
+                 source.height != 0 ? source.height : settings_.source.height, settings_.source.fps,
                  settings_.encoder.jpeg_quality);
 
-    sigterm_ = watch_signal(loop_.get(), SIGTERM, this,
-                            [](uv_signal_t* h, int) { static_cast<Daemon*>(h->data)->stop("SIGTERM"); });
-    sigint_ = watch_signal(loop_.get(), SIGINT, this,
-                           [](uv_signal_t* h, int) { static_cast<Daemon*>(h->data)->stop("SIGINT"); });
-    sighup_ = watch_signal(loop_.get(), SIGHUP, this,
-                           [](uv_signal_t* h, int) { static_cast<Daemon*>(h->data)->reload(); });
-
-    stats_timer_ = std::make_unique<UvHandle<uv_timer_t>>(loop_.get(), uv_timer_init);
-    stats_timer_->get()->data = this;
-    const auto interval = static_cast<std::uint64_t>(settings_.log.stats_interval.count());
-    uv_timer_start(stats_timer_->get(), [](uv_timer_t* h) { static_cast<Daemon*>(h->data)->report_stats(); },
-                   interval, interval);
-
-    notifier_ = std::make_unique<ServiceNotifier>(
-        loop_.get(), ServiceNotifier::Callbacks{[this] { return capture_alive(); }, [this] { return status_line(); }});
+    stats_log_ = std::make_unique<StatsLog>(loop_.get(), health_, settings_.log.stats_interval);
+    notifier_ = std::make_unique<ServiceNotifier>(loop_.get(), health_);
     notifier_->ready();
 
     uv_run(loop_.get(), UV_RUN_DEFAULT);
-    const auto& counters = hub_->counters();
+    const auto& capture = health_.capture();
     spdlog::info("camstreamd stopped: {} frames captured, {} encoded, {} published, {} sent, {} dropped, "
                  "{} connections, {} rejected, {} stalled; {} frames replaced before the loop took them",
-                 capture_->frames_captured(), capture_->frames_encoded(), counters.frames_published,
-                 counters.frames_sent, counters.frames_dropped, counters.connections,
-                 counters.rejections, counters.stalls, handoff_->superseded_total());
+                 capture.frames_captured, capture.frames_encoded, health_.frames_handed_over(),
+                 health_.frames_sent(), health_.frames_dropped(), health_.connections(), health_.rejections(),
+                 health_.stalls(), health_.frames_replaced());
     return 0;
 }
 
 void Daemon::stop(const char* why) {
     if (stopping_) return;
     stopping_ = true;
-    notifier_->stopping();
-    spdlog::info("{}: stopping, {} viewers to say goodbye to", why, hub_->viewers());
-    notifier_->close();
-    server_->stop();
-    stats_timer_->close();
-    capture_->stop();
+    spdlog::info("{}: stopping, {} viewers to say goodbye to", why, health_.viewers());
+    if (notifier_) {
+        notifier_->stopping();
+        notifier_->close();
+    }
+    if (listener_) listener_->stop();
+    if (stats_log_) stats_log_->close();
+    retire_capture();
     hub_->shutdown([this] {
-        // Nothing else keeps the loop alive once these are closed.
-        sigterm_->close();
-        sigint_->close();
-        sighup_->close();
-        handoff_->close();
+        viewers_gone_ = true;
+        finish_stop();
     });
 }
 
+void Daemon::finish_stop() {
+    // Nothing else keeps the loop alive once the viewers are gone and every capture thread has ended.
+    if (!viewers_gone_ || !retiring_.empty()) return;
+    for (auto& signal_handle : signals_) signal_handle->close();
+}
+
 void Daemon::reload() {
-    if (stopping_) return;
+    if (stopping_ || !notifier_) return;
     notifier_->reloading();
     spdlog::info("SIGHUP: reloading {}", launch_.config_path);
     auto loaded = load_config_file(launch_.config_path, launch_.overrides);
@@ -188,67 +190,48 @@ void Daemon::reload() {
         return;
     }
     Settings next = std::move(loaded.settings);
-    const auto& source = settings_.source;
-    const bool source_changed = next.source.uri != source.uri || next.source.width != source.width ||
-                                next.source.height != source.height || next.source.fps != source.fps;
-    const bool listen_changed = next.server.listen != settings_.server.listen;
+    const auto changes = changed_settings(settings_, next);
+    bool reopen_source = false;
+    bool reopen_listener = false;
+    for (const auto& change : changes) {
+        spdlog::info("reload: {} {} -> {} ({})", change.key, change.before, change.after, to_string(change.effect));
+        reopen_source = reopen_source || change.effect == OnReload::reopens_source;
+        reopen_listener = reopen_listener || change.effect == OnReload::reopens_listener;
+    }
     const auto previous = settings_;
     settings_ = next;
 
     // What only needs a new value: viewers stay connected.
     capture_->set_jpeg_quality(next.encoder.jpeg_quality);
     hub_->apply(next.viewer, next.server);
-    server_->set_max_connections(static_cast<std::size_t>(next.server.max_viewers) + kHandshakeMargin);
+    listener_->set_max_connections(max_connections(next.server));
     set_log_level(next.log.level);
-    const auto interval = static_cast<std::uint64_t>(next.log.stats_interval.count());
-    uv_timer_start(stats_timer_->get(), [](uv_timer_t* h) { static_cast<Daemon*>(h->data)->report_stats(); },
-                   interval, interval);
+    stats_log_->set_interval(next.log.stats_interval);
 
     // What needs reopening: only that part; viewers stay connected either way.
-    if (source_changed) {
+    if (reopen_source) {
         spdlog::info("reload: reopening the source ({} -> {})", previous.source.uri, next.source.uri);
-        capture_->stop();
-        start_capture(capture_->last_sequence() + 1);
+        const auto next_sequence = capture_->last_sequence() + 1;
+        retire_capture();
+        start_capture(next_sequence);
     }
-    if (listen_changed && socket_activated_) {
+    if (reopen_listener && socket_activated_) {
         spdlog::warn("reload: server.listen is ignored: the listening socket comes from systemd");
-    } else if (listen_changed) {
-        auto old_server = std::move(server_);
+    } else if (reopen_listener) {
+        auto old_listener = std::move(listener_);
         if (open_listener(next.server.listen)) {
-            old_server->stop();
-            spdlog::info("reload: now listening on {}", server_->local_address());
+            old_listener->stop();
+            spdlog::info("reload: now listening on {}", listener_->local_address());
         } else {
-            server_ = std::move(old_server);
+            listener_ = std::move(old_listener);
             settings_.server.listen = previous.server.listen;
-            spdlog::error("reload: keeping {}", server_->local_address());
+            spdlog::error("reload: keeping {}", listener_->local_address());
         }
     }
     spdlog::info("reload applied: JPEG quality {}, {} fps, queue {} frames / {} bytes, stall timeout {}ms",
                  next.encoder.jpeg_quality, next.source.fps, next.viewer.queue_frames, next.viewer.queue_bytes,
                  next.viewer.stall_timeout.count());
     notifier_->ready();
-}
-
-void Daemon::report_stats() {
-    const auto& now = hub_->counters();
-    const double seconds = std::chrono::duration<double>(settings_.log.stats_interval).count();
-    const auto captured = capture_->frames_captured();
-    const auto encoded = capture_->frames_encoded();
-    auto& latency = hub_->send_latency();
-    spdlog::info(
-        "stats: viewers={} connections={} source={} fps_captured={:.1f} fps_encoded={:.1f} "
-        "fps_out={:.1f} drops={} stalls={} rejections={} send_latency_ms p50={:.2f} p99={:.2f}",
-        hub_->viewers(), hub_->connections(), wire::to_string(capture_->state()),
-        static_cast<double>(captured - last_frames_captured_) / seconds,
-        static_cast<double>(encoded - last_frames_encoded_) / seconds,
-        static_cast<double>(now.frames_sent - last_counters_.frames_sent) / seconds,
-        now.frames_dropped - last_counters_.frames_dropped, now.stalls - last_counters_.stalls,
-        now.rejections - last_counters_.rejections, static_cast<double>(latency.percentile(0.5)) / 1000.0,
-        static_cast<double>(latency.percentile(0.99)) / 1000.0);
-    latency.clear();
-    last_counters_ = now;
-    last_frames_captured_ = captured;
-    last_frames_encoded_ = encoded;
 }
 
 }  // namespace camstream

@@ -1,15 +1,20 @@
-// Daemon: wires camstreamd together on one libuv loop: the capture thread, the
-// frame hand-off, the hub and the TCP server, plus signals (stop, reload) and
-// the periodic summary. It owns the loop and closes everything on the way out.
+// Daemon: wires camstreamd together on one libuv loop: the capture thread,
+// the hub with its viewer protocols and their listeners, the health model and
+// what reports it (stats log, systemd), signals (stop, reload). It owns the
+// loop and closes everything on the way out.
 #pragma once
 
 #include "capture/capture_thread.hpp"
 #include "config/config.hpp"
-#include "capture/capture_handoff.hpp"
+#include "config/reload_stub.hpp"
+#include "hub/admission.hpp"
+#include "hub/health.hpp"
 #include "hub/hub.hpp"
-#include "service/systemd.hpp"
 #include "net/listener.hpp"
 #include "net/uv_handle.hpp"
+#include "service/stats_log.hpp"
+#include "service/systemd.hpp"
+#include "tcp/v1_protocol.hpp"
 
 #include <memory>
 #include <string>
@@ -34,34 +39,32 @@ public:
 
 private:
     void start_capture(std::uint64_t first_sequence);
+    void retire_capture();
+    void on_capture_event(const CaptureEvent& event);
     bool open_listener(const std::string& address);
     void stop(const char* why);
+    void finish_stop();
     void reload();
-    void report_stats();
-    wire::Heartbeat source_status() const;
-    bool capture_alive() const;
-    std::string status_line() const;
 
     Settings settings_;
     LaunchOptions launch_;
     std::unique_ptr<uv_loop_t> loop_;
-    std::unique_ptr<CaptureThread> capture_;
-    std::unique_ptr<FrameHandoff> handoff_;
+    Health health_;
+    Admission admission_;
     std::unique_ptr<Hub> hub_;
-    std::unique_ptr<TcpServer> server_;
-    std::unique_ptr<ServiceNotifier> notifier_;
+    std::unique_ptr<V1Protocol> tcp_protocol_;
+    int tcp_protocol_number_ = 0;
+    std::unique_ptr<CaptureThread> capture_;
+    // Threads of sources replaced on reload (or at stop), until they have ended.
+    std::vector<std::unique_ptr<CaptureThread>> retiring_;
+    bool source_reported_ = false;  // the first open attempt has an outcome
+    std::unique_ptr<Listener> listener_;
     bool socket_activated_ = false;
-    std::int64_t capture_started_us_ = 0;
-    std::unique_ptr<UvHandle<uv_signal_t>> sigterm_;
-    std::unique_ptr<UvHandle<uv_signal_t>> sigint_;
-    std::unique_ptr<UvHandle<uv_signal_t>> sighup_;
-    std::unique_ptr<UvHandle<uv_timer_t>> stats_timer_;
+    std::unique_ptr<ServiceNotifier> notifier_;
+    std::unique_ptr<StatsLog> stats_log_;
+    std::vector<std::unique_ptr<UvHandle<uv_signal_t>>> signals_;
     bool stopping_ = false;
-
-    // The previous summary's counters, to report rates.
-    HubCounters last_counters_;
-    std::uint64_t last_frames_captured_ = 0;
-    std::uint64_t last_frames_encoded_ = 0;
+    bool viewers_gone_ = false;
 };
 
 }  // namespace camstream

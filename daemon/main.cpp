@@ -40,6 +40,11 @@ int main(int argc, char** argv) {
 
     camstream::setup_logging(camstream::stderr_is_journal());
     camstream::set_log_level(loaded.settings.log.level);
-    camstream::Daemon daemon(std::move(loaded.settings), std::move(launch));
-    return daemon.run();
+    try {
+        camstream::Daemon daemon(std::move(loaded.settings), std::move(launch));
+        return daemon.run();
+    } catch (const std::exception& error) {
+        spdlog::critical("camstreamd cannot run: {}", error.what());
+        return 1;
+    }
 }

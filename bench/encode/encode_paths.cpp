@@ -32,7 +32,8 @@ double frames_per_second(std::size_t frames, Clock::duration elapsed) {
 }  // namespace
 
 std::vector<cv::Mat> render_test_pattern(int width, int height, int count) {
-    TestPatternSource source(pattern_settings(width, height));
+    const StopSignal never_stopped;
+    TestPatternSource source(pattern_settings(width, height), std::nullopt, never_stopped);
     std::string error;
     if (!source.open(error)) throw std::runtime_error("test pattern: " + error);
     std::vector<cv::Mat> frames;
@@ -54,7 +55,8 @@ PassTiming time_one_pass(const std::vector<cv::Mat>& frames, int quality) {
     std::unique_ptr<unsigned char, decltype(&tjFree)> buffer(tjAlloc(static_cast<int>(capacity)), &tjFree);
     // The daemon: its encoder, and a test-pattern source as CaptureThread drives it.
     JpegEncoder encoder;
-    TestPatternSource source(pattern_settings(first.cols, first.rows));
+    const StopSignal never_stopped;
+    TestPatternSource source(pattern_settings(first.cols, first.rows), std::nullopt, never_stopped);
     std::string error;
     if (!source.open(error)) throw std::runtime_error("test pattern: " + error);
     source.grab();  // once, untimed: retrieve() needs a grabbed frame

@@ -1,11 +1,19 @@
-// FrameHandoff: carries frames from the capture thread to the event loop.
+// CaptureHandoff: the one way from a capture thread to the event loop.
 //
 // uv_async_send is the only safe way to wake a libuv loop from another thread,
 // and it coalesces: several sends before the loop runs give one callback. So
-// the hand-off holds only the newest frame; one the loop never saw was replaced
-// by a fresher one, which is exactly what a live viewer wants.
+// what the hand-off carries is sorted by what may be lost:
+// - the newest frame and the newest status: one the loop never took is
+//   replaced by a fresher one (counted), which is what a live viewer wants;
+// - events, in order and never dropped: the source opened or failed to open,
+//   the thread ended. (An audio lane would be another ordered, bounded queue
+//   here, never a newest-wins slot.)
+// The capture thread's last post is its `stopped` event; the owner closes the
+// hand-off only after taking it, and a post after close() aborts: no post can
+// touch a closed handle.
 #pragma once
 
+#include "capture/capture_status.hpp"
 #include "media/frame.hpp"
 #include "net/uv_handle.hpp"
 
@@ -13,29 +21,46 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 namespace camstream {
 
-class FrameHandoff {
+struct CaptureEvent {
+    enum class Kind { opened, open_failed, stopped } kind;
+    SourceInfo source;   // opened
+    std::string reason;  // open_failed
+};
+
+class CaptureHandoff {
 public:
-    using Deliver = std::function<void(FramePtr)>;
+    struct Mail {
+        std::shared_ptr<Frame> frame;
+        std::optional<CaptureStatus> status;
+        std::vector<CaptureEvent> events;
+        std::uint64_t frames_replaced = 0;  // frames replaced by a fresher one before the loop took them
+    };
+    using Deliver = std::function<void(Mail&)>;
 
-    FrameHandoff(uv_loop_t* loop, Deliver deliver);
+    // deliver runs on the loop thread.
+    CaptureHandoff(uv_loop_t* loop, Deliver deliver);
 
-    // Any thread, until close().
-    void post(std::shared_ptr<Frame> frame);
-    // Loop thread, once the capture thread has stopped: lets the loop end.
-    void close() { async_.close(); }
-    // Frames replaced before the loop took them.
-    std::uint64_t superseded_total() const { return superseded_.load(std::memory_order_relaxed); }
+    // Capture thread.
+    void post_frame(std::shared_ptr<Frame> frame, const CaptureStatus& status);
+    void post_status(const CaptureStatus& status);
+    void post_event(CaptureEvent event);
+    // Loop thread, after the `stopped` event was delivered; on_closed runs once
+    // the handle is gone (a later loop phase, never inside a delivery).
+    void close(std::function<void()> on_closed);
 
 private:
+    void wake();
     void take();
 
     Deliver deliver_;
     std::mutex mutex_;
-    std::shared_ptr<Frame> pending_;
-    std::atomic<std::uint64_t> superseded_{0};
+    Mail pending_;
+    std::atomic<bool> closed_{false};
     UvHandle<uv_async_t> async_;
 };
 

@@ -2,121 +2,160 @@
 #include "capture/capture_thread.hpp"
 
 #include "media/clock.hpp"
-#include "outbox/zero_copy.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
 namespace camstream {
+namespace {
 
-CaptureThread::CaptureThread(const SourceSettings& source, const EncoderSettings& encoder,
-                             Publish publish, std::uint64_t first_sequence)
-    : source_(make_source(source)),
-      publish_(std::move(publish)),
-      size_(source.width, source.height),
-      fps_(source.fps),
+// Between reopen attempts of a source that failed.
+constexpr auto kReopenBackoff = std::chrono::seconds(1);
+// While no frame is handed over (nobody watches), the loop still hears this
+// often that capture is alive, for heartbeats and the watchdog.
+constexpr auto kStatusInterval = std::chrono::milliseconds(250);
+
+}  // namespace
+
+CaptureThread::CaptureThread(uv_loop_t* loop, const SourceSettings& source, int jpeg_quality,
+                             std::uint64_t first_sequence, Listener listener)
+    : source_(make_source(source, stop_signal_)),
       description_(source.uri),
-      jpeg_quality_(encoder.jpeg_quality),
+      listener_(std::move(listener)),
+      handoff_(loop, [this](CaptureHandoff::Mail& mail) { deliver(mail); }),
+      jpeg_quality_(jpeg_quality),
       last_sequence_(first_sequence - 1) {}
 
-CaptureThread::~CaptureThread() { stop(); }
-
-void CaptureThread::start() {
-    std::string error;
-    if (source_->open(error)) {
-        size_ = source_->size();
-        description_ = source_->describe();
-        spdlog::info("source {} opened: {}x{} at {} fps", description_, size_.width, size_.height, fps_);
-    } else {
-        state_ = wire::SourceState::lost;
-        spdlog::error("source {} failed to open: {}; retrying", description_, error);
-    }
-    thread_ = std::thread([this] { run(); });
-}
-
-void CaptureThread::stop() {
-    {
-        std::lock_guard lock(stop_mutex_);
-        stopping_ = true;
-    }
-    stop_signal_.notify_all();
-    source_->interrupt();
+CaptureThread::~CaptureThread() {
+    stop_signal_.raise();
     if (thread_.joinable()) thread_.join();
 }
 
-bool CaptureThread::reopen_after_failure() {
-    // Back off between attempts; wake at once when asked to stop.
-    std::unique_lock lock(stop_mutex_);
-    if (stop_signal_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) return false;
-    lock.unlock();
+void CaptureThread::start() {
+    thread_ = std::thread([this] { run(); });
+}
+
+void CaptureThread::stop(std::function<void()> on_stopped) {
+    stopping_ = true;
+    on_stopped_ = std::move(on_stopped);
+    stop_signal_.raise();
+}
+
+void CaptureThread::deliver(CaptureHandoff::Mail& mail) {
+    if (stopping_) {
+        // A stopping thread's frames and status are stale by definition.
+        for (const auto& event : mail.events) {
+            if (event.kind != CaptureEvent::Kind::stopped) continue;
+            // Its last post is done: the join returns as soon as run() returns.
+            thread_.join();
+            handoff_.close(std::move(on_stopped_));
+            return;
+        }
+        return;
+    }
+    if (mail.status) listener_.status(*mail.status);
+    for (const auto& event : mail.events) listener_.event(event);
+    if (mail.frame) {
+        mail.frame->times.handed_over_us = wall_clock_us();
+        // From here on the frame is shared and never changes.
+        listener_.frame(FramePtr(std::move(mail.frame)), mail.frames_replaced);
+    }
+}
+
+bool CaptureThread::open_source(bool first_attempt) {
     std::string error;
     if (!source_->open(error)) {
-        spdlog::debug("source {} still unavailable: {}", description_, error);
+        if (first_attempt) {
+            spdlog::error("source {} failed to open: {}; retrying", description_, error);
+            handoff_.post_event({CaptureEvent::Kind::open_failed, {}, error});
+        } else {
+            spdlog::debug("source {} still unavailable: {}", description_, error);
+        }
         return false;
     }
-    spdlog::info("source {} is back", description_);
+    SourceInfo info{source_->describe(), source_->size().width, source_->size().height, source_->fps()};
+    description_ = info.description;
+    spdlog::info("source {} {}: {}x{} at {} fps", description_, first_attempt ? "opened" : "is back", info.width,
+                 info.height, info.fps);
+    handoff_.post_event({CaptureEvent::Kind::opened, std::move(info), {}});
     return true;
 }
 
 void CaptureThread::run() {
     std::uint64_t sequence = last_sequence_.load();
-    bool open = state_ != wire::SourceState::lost;
-    for (;;) {
-        {
-            std::lock_guard lock(stop_mutex_);
-            if (stopping_) return;
-        }
+    bool open = open_source(true);
+    if (!open) status_.state = wire::SourceState::lost;
+    post_status_if_due(true);
+    while (!stop_signal_.raised()) {
         if (!open) {
-            open = reopen_after_failure();
+            if (stop_signal_.wait_for(kReopenBackoff)) break;
+            open = open_source(false);
             continue;
         }
         if (!source_->grab()) {
-            if (state_.exchange(wire::SourceState::lost) != wire::SourceState::lost) {
+            if (stop_signal_.raised()) break;
+            if (status_.state != wire::SourceState::lost) {
                 spdlog::error("source {} stopped delivering frames; reopening", description_);
+                status_.state = wire::SourceState::lost;
+                post_status_if_due(true);
             }
             open = false;
             continue;
         }
-        const auto captured_us = wall_clock_us();
-        last_capture_us_.store(captured_us, std::memory_order_relaxed);
-        frames_captured_.fetch_add(1, std::memory_order_relaxed);
+        status_.last_capture_us = wall_clock_us();
+        ++status_.frames_captured;
         last_sequence_.store(++sequence, std::memory_order_relaxed);
-        if (state_.exchange(wire::SourceState::live) != wire::SourceState::live) {
+        const bool changed = status_.state != wire::SourceState::live;
+        if (changed) {
             spdlog::info("source {} is live", description_);
+            status_.state = wire::SourceState::live;
         }
-        if (viewers_.load(std::memory_order_relaxed) > 0) encode_and_publish(sequence, captured_us);
+        if (viewers_.load(std::memory_order_relaxed) > 0) {
+            encode_and_post(sequence, status_.last_capture_us);
+        } else {
+            post_status_if_due(changed);
+        }
     }
+    handoff_.post_event({CaptureEvent::Kind::stopped, {}, {}});
 }
 
-void CaptureThread::encode_and_publish(std::uint64_t sequence, std::int64_t captured_us) {
+void CaptureThread::post_status_if_due(bool now) {
+    const auto at = StopSignal::Clock::now();
+    if (!now && at - status_posted_ < kStatusInterval) return;
+    status_posted_ = at;
+    handoff_.post_status(status_);
+}
+
+void CaptureThread::encode_and_post(std::uint64_t sequence, std::int64_t captured_us) {
     image_.jpeg.reset();
     if (!source_->retrieve(image_)) {
         spdlog::warn("source {}: frame {} could not be read", description_, sequence);
+        post_status_if_due(false);
         return;
     }
     auto frame = std::make_shared<Frame>();
     if (image_.jpeg) {
-        frame->jpeg = std::move(image_.jpeg);
-        frame->width = static_cast<std::uint16_t>(size_.width);
-        frame->height = static_cast<std::uint16_t>(size_.height);
+        frame->payload = std::move(image_.jpeg);
+        frame->width = static_cast<std::uint16_t>(source_->size().width);
+        frame->height = static_cast<std::uint16_t>(source_->size().height);
     } else {
         std::vector<std::uint8_t> jpeg;
         if (!encoder_.encode(image_.pixels, jpeg_quality_.load(std::memory_order_relaxed), jpeg)) {
             spdlog::error("JPEG encoding of frame {} failed: {}", sequence, encoder_.last_error());
+            post_status_if_due(false);
             return;
         }
-        frame->jpeg = std::make_shared<const std::vector<std::uint8_t>>(std::move(jpeg));
+        frame->payload = std::make_shared<const std::vector<std::uint8_t>>(std::move(jpeg));
         frame->width = static_cast<std::uint16_t>(image_.pixels.cols);
         frame->height = static_cast<std::uint16_t>(image_.pixels.rows);
     }
     frame->sequence = sequence;
-    frame->captured_us = captured_us;
-    frame->encoded_us = wall_clock_us();
-    seal(*frame);
-    frame->wire_fd = make_wire_pipe(*frame);
-    frames_encoded_.fetch_add(1, std::memory_order_relaxed);
-    publish_(std::move(frame));
+    frame->times.captured_us = captured_us;
+    frame->times.encoded_us = wall_clock_us();
+    ++status_.frames_encoded;
+    status_posted_ = StopSignal::Clock::now();
+    handoff_.post_frame(std::move(frame), status_);
 }
 
 }  // namespace camstream

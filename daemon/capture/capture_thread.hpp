@@ -1,78 +1,80 @@
-// CaptureThread: runs the source and the JPEG encoder on their own thread, so
-// the event loop never waits for a camera or an encoder, and hands every
-// encoded frame over through a FrameHandoff.
+// CaptureThread: runs one source and the JPEG encoder on a thread of their own,
+// so the event loop never waits for a camera or an encoder, and hands frames,
+// status and events to the loop through its own CaptureHandoff.
+//
+// The loop never waits for the thread either: stop() only asks, and the thread
+// says when it has ended, through the hand-off; only then does the owner free
+// it. A source reopened on reload is a new CaptureThread beside the old one.
 #pragma once
 
-#include "config/config.hpp"
+#include "capture/capture_handoff.hpp"
 #include "capture/jpeg_encoder.hpp"
-#include "media/frame.hpp"
 #include "capture/source.hpp"
-#include "wire.hpp"
+#include "capture/stop_signal.hpp"
+#include "config/config.hpp"
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 namespace camstream {
 
 class CaptureThread {
 public:
-    // publish is called on the capture thread with each new frame.
-    using Publish = std::function<void(std::shared_ptr<Frame>)>;
+    // Called on the loop thread.
+    struct Listener {
+        // frames_replaced: fresher frames replaced that many before the loop took this one.
+        std::function<void(FramePtr, std::uint64_t frames_replaced)> frame;
+        std::function<void(const CaptureStatus&)> status;
+        std::function<void(const CaptureEvent&)> event;  // opened, open_failed
+    };
 
     // first_sequence lets a replacement thread (source changed on reload) carry
     // on the numbering, so viewers never see sequence numbers go backwards.
-    CaptureThread(const SourceSettings& source, const EncoderSettings& encoder, Publish publish,
-                  std::uint64_t first_sequence = 1);
+    CaptureThread(uv_loop_t* loop, const SourceSettings& source, int jpeg_quality, std::uint64_t first_sequence,
+                  Listener listener);
+    // Outside the loop only (start-up failed, or the loop has ended): joins.
     ~CaptureThread();
     CaptureThread(const CaptureThread&) = delete;
     CaptureThread& operator=(const CaptureThread&) = delete;
 
-    // Opens the source (so its size is known) and starts the thread.
     void start();
-    void stop();
+    // Loop thread: asks the thread to stop and returns at once. Nothing it
+    // captures from now on is delivered; on_stopped runs on the loop once the
+    // thread has ended and its hand-off is closed, when the owner may free it.
+    void stop(std::function<void()> on_stopped);
 
     // Encoding happens only while at least one viewer watches.
     void set_viewers(int viewers) { viewers_.store(viewers, std::memory_order_relaxed); }
     void set_jpeg_quality(int quality) { jpeg_quality_.store(quality, std::memory_order_relaxed); }
-
-    cv::Size size() const { return size_; }
-    double fps() const { return fps_; }
-    std::string describe() const { return description_; }
-    wire::SourceState state() const { return state_.load(std::memory_order_relaxed); }
-    std::uint64_t frames_captured() const { return frames_captured_.load(std::memory_order_relaxed); }
-    std::uint64_t frames_encoded() const { return frames_encoded_.load(std::memory_order_relaxed); }
     std::uint64_t last_sequence() const { return last_sequence_.load(std::memory_order_relaxed); }
-    // Wall-clock µs of the last frame grabbed, 0 if none: the watchdog's proof of life.
-    std::int64_t last_capture_us() const { return last_capture_us_.load(std::memory_order_relaxed); }
 
 private:
     void run();
-    bool reopen_after_failure();
-    void encode_and_publish(std::uint64_t sequence, std::int64_t captured_us);
+    bool open_source(bool first_attempt);
+    void encode_and_post(std::uint64_t sequence, std::int64_t captured_us);
+    void post_status_if_due(bool now);
+    void deliver(CaptureHandoff::Mail& mail);
 
+    StopSignal stop_signal_;
     std::unique_ptr<Source> source_;
-    Publish publish_;
+    std::string description_;
+    Listener listener_;
     JpegEncoder encoder_;
     SourceImage image_;
-    cv::Size size_;
-    double fps_;
-    std::string description_;
+    CaptureHandoff handoff_;
 
     std::atomic<int> viewers_{0};
     std::atomic<int> jpeg_quality_;
-    std::atomic<wire::SourceState> state_{wire::SourceState::starting};
-    std::atomic<std::uint64_t> frames_captured_{0};
-    std::atomic<std::uint64_t> frames_encoded_{0};
     std::atomic<std::uint64_t> last_sequence_;
-    std::atomic<std::int64_t> last_capture_us_{0};
+    // The capture thread's own, reported through the hand-off.
+    CaptureStatus status_;
+    StopSignal::Clock::time_point status_posted_{};
 
-    std::mutex stop_mutex_;
-    std::condition_variable stop_signal_;
+    // Loop thread.
     bool stopping_ = false;
+    std::function<void()> on_stopped_;
     std::thread thread_;
 };
 

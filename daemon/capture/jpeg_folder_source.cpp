@@ -35,8 +35,8 @@ bool jpeg_size(const std::vector<std::uint8_t>& jpeg, cv::Size& size) {
 
 }  // namespace
 
-JpegFolderSource::JpegFolderSource(std::filesystem::path folder, const SourceSettings& settings)
-    : folder_(std::move(folder)), fps_(settings.fps), pacer_(settings.fps) {}
+JpegFolderSource::JpegFolderSource(std::filesystem::path folder, const SourceSettings& settings, const StopSignal& stop)
+    : folder_(std::move(folder)), fps_(settings.fps), pacer_(settings.fps, stop) {}
 
 bool JpegFolderSource::open(std::string& error) {
     std::vector<std::filesystem::path> names;
@@ -73,7 +73,7 @@ bool JpegFolderSource::open(std::string& error) {
 }
 
 bool JpegFolderSource::grab() {
-    pacer_.wait();
+    if (!pacer_.wait()) return false;
     current_ = next_;
     next_ = (next_ + 1) % jpegs_.size();
     return true;

@@ -11,7 +11,7 @@ namespace camstream {
 
 class JpegFolderSource final : public Source {
 public:
-    JpegFolderSource(std::filesystem::path folder, const SourceSettings& settings);
+    JpegFolderSource(std::filesystem::path folder, const SourceSettings& settings, const StopSignal& stop);
 
     bool open(std::string& error) override;
     bool grab() override;

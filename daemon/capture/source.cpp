@@ -3,6 +3,7 @@
 #include "capture/source.hpp"
 
 #include "capture/jpeg_folder_source.hpp"
+#include "capture/source_uri.hpp"
 #include "capture/test_pattern.hpp"
 
 #include <dlfcn.h>
@@ -42,7 +43,8 @@ std::filesystem::path executable_dir() {
     return std::filesystem::path(std::string(path.data(), static_cast<std::size_t>(length))).parent_path();
 }
 
-std::unique_ptr<Source> load_video_source(const std::string& path, const SourceSettings& settings) {
+std::unique_ptr<Source> load_video_source(const std::string& path, const SourceSettings& settings,
+                                          const StopSignal& stop) {
     // Beside the binary in a build tree; in an installed tree, in the module
     // folder relative to the binary, so a package works whatever its prefix.
     const auto here = executable_dir();
@@ -57,9 +59,9 @@ std::unique_ptr<Source> load_video_source(const std::string& path, const SourceS
             errors += std::string(errors.empty() ? "" : "; ") + dlerror();
             continue;
         }
-        using Factory = Source* (*)(const char*, const SourceSettings*);
+        using Factory = Source* (*)(const char*, const SourceSettings*, const StopSignal*);
         auto factory = reinterpret_cast<Factory>(dlsym(module, "camstream_make_video_source"));
-        if (factory != nullptr) return std::unique_ptr<Source>(factory(path.c_str(), &settings));
+        if (factory != nullptr) return std::unique_ptr<Source>(factory(path.c_str(), &settings, &stop));
         errors += "; " + candidate.string() + " has no camstream_make_video_source";
     }
     return std::make_unique<UnavailableSource>("file:" + path, "video files need the video module: " + errors);
@@ -67,18 +69,25 @@ std::unique_ptr<Source> load_video_source(const std::string& path, const SourceS
 
 }  // namespace
 
-std::unique_ptr<Source> make_source(const SourceSettings& settings) {
-    constexpr std::string_view file_prefix = "file:";
-    if (settings.uri.rfind(file_prefix, 0) == 0) {
-        const auto path = settings.uri.substr(file_prefix.size());
-        std::error_code ec;
-        if (std::filesystem::is_directory(path, ec)) return std::make_unique<JpegFolderSource>(path, settings);
-        if (!std::filesystem::exists(path, ec)) {
-            return std::make_unique<UnavailableSource>(settings.uri, path + ": no such file or folder");
+std::unique_ptr<Source> make_source(const SourceSettings& settings, const StopSignal& stop) {
+    std::string error;
+    const auto uri = parse_source_uri(settings.uri, error);
+    if (!uri) return std::make_unique<UnavailableSource>(settings.uri, error);
+    switch (uri->kind) {
+        case SourceUri::Kind::test_pattern:
+            return std::make_unique<TestPatternSource>(settings, uri->hang_after, stop);
+        case SourceUri::Kind::file: {
+            std::error_code ec;
+            if (std::filesystem::is_directory(uri->path, ec)) {
+                return std::make_unique<JpegFolderSource>(uri->path, settings, stop);
+            }
+            if (!std::filesystem::exists(uri->path, ec)) {
+                return std::make_unique<UnavailableSource>(settings.uri, uri->path + ": no such file or folder");
+            }
+            return load_video_source(uri->path, settings, stop);
         }
-        return load_video_source(path, settings);
     }
-    return std::make_unique<TestPatternSource>(settings);
+    return std::make_unique<UnavailableSource>(settings.uri, "unknown source kind");
 }
 
 }  // namespace camstream

@@ -5,6 +5,7 @@
 // but retrieves and encodes only while someone watches.
 #pragma once
 
+#include "capture/stop_signal.hpp"
 #include "config/config.hpp"
 
 #include <opencv2/core.hpp>
@@ -29,7 +30,9 @@ public:
 
     // Opens (or reopens after a failure); false with a reason in `error`.
     virtual bool open(std::string& error) = 0;
-    // Waits until the next frame is due and takes it; false when the source failed.
+    // Waits until the next frame is due and takes it; false when the source
+    // failed or the capture thread was asked to stop (every wait honours the
+    // StopSignal the source was made with).
     virtual bool grab() = 0;
     // The frame grabbed last; false when it could not be read.
     virtual bool retrieve(SourceImage& out) = 0;
@@ -37,10 +40,9 @@ public:
     virtual cv::Size size() const = 0;
     virtual double fps() const = 0;
     virtual std::string describe() const = 0;
-    // Called from another thread to end a grab() that may block forever.
-    virtual void interrupt() {}
 };
 
-std::unique_ptr<Source> make_source(const SourceSettings& settings);
+// The source that source.uri names (capture/source_uri.hpp); `stop` outlives it.
+std::unique_ptr<Source> make_source(const SourceSettings& settings, const StopSignal& stop);
 
 }  // namespace camstream

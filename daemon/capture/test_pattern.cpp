@@ -10,11 +10,13 @@
 
 namespace camstream {
 
-TestPatternSource::TestPatternSource(const SourceSettings& settings)
+TestPatternSource::TestPatternSource(const SourceSettings& settings, std::optional<Duration> hang_after,
+                                     const StopSignal& stop)
     : size_(settings.width, settings.height),
       fps_(settings.fps),
-      pacer_(settings.fps),
-      hang_after_(test_pattern_hang_after(settings.uri)) {}
+      pacer_(settings.fps, stop),
+      hang_after_(hang_after),
+      stop_(stop) {}
 
 bool TestPatternSource::open(std::string& /*error*/) {
     static const std::array<cv::Scalar, 7> kBars = {
@@ -59,8 +61,11 @@ bool TestPatternSource::open(std::string& /*error*/) {
 
 bool TestPatternSource::grab() {
     if (hang_after_ && !hang_at_) hang_at_ = std::chrono::steady_clock::now() + *hang_after_;
-    if (hang_at_ && std::chrono::steady_clock::now() >= *hang_at_) hang();
-    pacer_.wait();
+    if (hang_at_ && std::chrono::steady_clock::now() >= *hang_at_) {
+        stop_.wait();
+        return false;
+    }
+    if (!pacer_.wait()) return false;
     ++frames_grabbed_;
     return true;
 }
@@ -99,19 +104,6 @@ bool TestPatternSource::retrieve(SourceImage& out) {
     // Shares the canvas: the capture thread encodes it before the next retrieve().
     out.pixels = image;
     return true;
-}
-
-void TestPatternSource::hang() {
-    std::unique_lock lock(hang_mutex_);
-    hang_signal_.wait(lock, [this] { return interrupted_; });
-}
-
-void TestPatternSource::interrupt() {
-    {
-        std::lock_guard lock(hang_mutex_);
-        interrupted_ = true;
-    }
-    hang_signal_.notify_all();
 }
 
 std::string TestPatternSource::describe() const {

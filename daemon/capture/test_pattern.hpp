@@ -4,15 +4,13 @@
 #include "capture/pacer.hpp"
 #include "capture/source.hpp"
 
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 
 namespace camstream {
 
 class TestPatternSource final : public Source {
 public:
-    explicit TestPatternSource(const SourceSettings& settings);
+    TestPatternSource(const SourceSettings& settings, std::optional<Duration> hang_after, const StopSignal& stop);
 
     bool open(std::string& error) override;
     bool grab() override;
@@ -20,11 +18,8 @@ public:
     cv::Size size() const override { return size_; }
     double fps() const override { return fps_; }
     std::string describe() const override;
-    void interrupt() override;
 
 private:
-    // Blocks like a hung camera read until interrupt(); see test_pattern_hang_after().
-    void hang();
 
     cv::Size size_;
     double fps_;
@@ -41,11 +36,11 @@ private:
     cv::Rect clock_area_;
     std::uint64_t frames_grabbed_ = 0;
 
+    // testpattern:hang-after=DURATION: grab() then blocks like a hung camera
+    // read, until the capture thread is asked to stop.
     std::optional<Duration> hang_after_;
     std::optional<std::chrono::steady_clock::time_point> hang_at_;
-    std::mutex hang_mutex_;
-    std::condition_variable hang_signal_;
-    bool interrupted_ = false;
+    const StopSignal& stop_;
 };
 
 }  // namespace camstream

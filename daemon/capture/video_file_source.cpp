@@ -3,8 +3,8 @@
 
 namespace camstream {
 
-VideoFileSource::VideoFileSource(std::string path, const SourceSettings& settings)
-    : path_(std::move(path)), fps_(settings.fps), pacer_(settings.fps) {}
+VideoFileSource::VideoFileSource(std::string path, const SourceSettings& settings, const StopSignal& stop)
+    : path_(std::move(path)), fps_(settings.fps), pacer_(settings.fps, stop) {}
 
 bool VideoFileSource::open(std::string& error) {
     video_.release();
@@ -22,7 +22,7 @@ bool VideoFileSource::open(std::string& error) {
 }
 
 bool VideoFileSource::grab() {
-    pacer_.wait();
+    if (!pacer_.wait()) return false;
     if (video_.grab()) return true;
     // End of the file: loop from the start.
     video_.set(cv::CAP_PROP_POS_FRAMES, 0);
@@ -34,6 +34,7 @@ bool VideoFileSource::retrieve(SourceImage& out) { return video_.retrieve(out.pi
 }  // namespace camstream
 
 extern "C" camstream::Source* camstream_make_video_source(const char* path,
-                                                         const camstream::SourceSettings* settings) {
-    return new camstream::VideoFileSource(path, *settings);
+                                                         const camstream::SourceSettings* settings,
+                                                         const camstream::StopSignal* stop) {
+    return new camstream::VideoFileSource(path, *settings, *stop);
 }

@@ -16,7 +16,7 @@ namespace camstream {
 
 class VideoFileSource final : public Source {
 public:
-    VideoFileSource(std::string path, const SourceSettings& settings);
+    VideoFileSource(std::string path, const SourceSettings& settings, const StopSignal& stop);
 
     bool open(std::string& error) override;
     bool grab() override;
@@ -37,4 +37,5 @@ private:
 
 // The module's one entry point, looked up with dlsym() by make_source().
 extern "C" camstream::Source* camstream_make_video_source(const char* path,
-                                                         const camstream::SourceSettings* settings);
+                                                         const camstream::SourceSettings* settings,
+                                                         const camstream::StopSignal* stop);

@@ -1,53 +1,114 @@
-// Counters and latency samples the daemon reports in its periodic summary.
+// Health: the daemon's one model of how it is doing, kept on the loop thread.
+//
+// The capture side is pushed in by the capture hand-off (state, totals, the
+// source it opened, each frame's stage times); the viewer side is counted by
+// connections as things happen, once each, per protocol. Everything that
+// reports reads it: the stats log line, sd_notify's STATUS and WATCHDOG,
+// heartbeats, and later /metrics and /healthz.
 #pragma once
 
-#include <algorithm>
-#include <cstddef>
+#include "capture/capture_status.hpp"
+#include "hub/admission.hpp"
+#include "hub/latency_histogram.hpp"
+#include "media/frame.hpp"
+#include "outbox/backpressure.hpp"
+
+#include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace camstream {
 
-// The last N latency samples in a fixed ring: bounded memory however busy.
-class LatencySamples {
-public:
-    explicit LatencySamples(std::size_t capacity = 8192) : capacity_(capacity) { samples_.reserve(capacity); }
-
-    void add(std::int64_t microseconds) {
-        if (samples_.size() < capacity_) {
-            samples_.push_back(microseconds);
-        } else {
-            samples_[next_] = microseconds;
-            next_ = (next_ + 1) % capacity_;
-        }
-    }
-    // p in [0, 1]; 0 when there are no samples.
-    std::int64_t percentile(double p) const {
-        if (samples_.empty()) return 0;
-        std::vector<std::int64_t> sorted = samples_;
-        const auto rank = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
-        std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(rank), sorted.end());
-        return sorted[rank];
-    }
-    void clear() {
-        samples_.clear();
-        next_ = 0;
-    }
-
-private:
-    std::size_t capacity_;
-    std::size_t next_ = 0;
-    std::vector<std::int64_t> samples_;
+// Counters of one viewer protocol; all only ever grow, except viewers.
+struct ProtocolCounters {
+    std::string name;
+    int viewers = 0;
+    int open_connections = 0;
+    std::uint64_t connections = 0;
+    std::uint64_t frames_sent = 0;
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t stalls = 0;
+    std::array<std::uint64_t, kDropCauses> frames_dropped{};
+    std::array<std::uint64_t, kRejectionKinds> rejections{};
 };
 
-struct HubCounters {
-    std::uint64_t frames_published = 0;  // frames the loop received from the capture thread
-    std::uint64_t frames_sent = 0;       // frames written completely, summed over viewers
-    std::uint64_t frames_dropped = 0;    // frames dropped from viewers' queues
-    std::uint64_t bytes_sent = 0;
-    std::uint64_t connections = 0;
-    std::uint64_t rejections = 0;
-    std::uint64_t stalls = 0;
+// Per-stage latency, µs: capture -> encoded -> handed to the loop -> last byte to the kernel.
+struct StageLatencies {
+    LatencyHistogram encode;     // captured -> encoded
+    LatencyHistogram hand_over;  // encoded -> taken by the loop
+    LatencyHistogram send;       // taken by the loop -> a viewer's last byte in the kernel (per viewer)
+};
+
+class Health {
+public:
+    // --- capture, pushed by the hand-off ---
+    // A capture thread (re)started at now_us with this nominal rate: the clock
+    // of its start-up grace.
+    void capture_started(std::int64_t now_us, double nominal_fps);
+    void source_opened(const SourceInfo& source) { source_ = source; }
+    void capture_reported(const CaptureStatus& status) { capture_ = status; }
+    void frame_handed_over(const Frame& frame, std::uint64_t frames_replaced);
+
+    // --- viewers, counted by connections ---
+    int add_protocol(std::string name);
+    void connection_opened(int protocol) {
+        ++protocols_[index(protocol)].connections;
+        ++protocols_[index(protocol)].open_connections;
+    }
+    void connection_closed(int protocol) { --protocols_[index(protocol)].open_connections; }
+    void count_rejection(int protocol, Rejection why) {
+        ++protocols_[index(protocol)].rejections[static_cast<std::size_t>(why)];
+    }
+    void count_stall(int protocol) { ++protocols_[index(protocol)].stalls; }
+    void count_dropped(int protocol, DropCause cause, std::size_t frames) {
+        protocols_[index(protocol)].frames_dropped[static_cast<std::size_t>(cause)] += frames;
+    }
+    void count_sent(int protocol, const Frame& frame, std::size_t bytes, std::int64_t written_us);
+    void viewer_joined(int protocol) { ++protocols_[index(protocol)].viewers; }
+    void viewer_left(int protocol) { --protocols_[index(protocol)].viewers; }
+
+    // --- what reports read ---
+    // The source's state as viewers should hear it: live only while frames
+    // arrive; a source that stopped delivering is lost even while its read hangs.
+    wire::SourceState source_state(std::int64_t now_us) const;
+    // Milliseconds since the last frame was grabbed; nullopt before the first.
+    std::optional<std::uint32_t> last_frame_age_ms(std::int64_t now_us) const;
+    // The capture path delivers frames (or is still within its start-up grace):
+    // what the watchdog is fed on.
+    bool capture_alive(std::int64_t now_us) const;
+    std::uint64_t last_sequence() const { return last_sequence_; }
+    const SourceInfo& source() const { return source_; }
+    const CaptureStatus& capture() const { return capture_; }
+
+    int viewers() const;
+    int open_connections() const;
+    std::uint64_t connections() const;
+    std::uint64_t frames_sent() const;
+    std::uint64_t frames_dropped() const;
+    std::uint64_t rejections() const;
+    std::uint64_t stalls() const;
+    std::uint64_t frames_handed_over() const { return frames_handed_over_; }
+    std::uint64_t frames_replaced() const { return frames_replaced_; }
+    const std::vector<ProtocolCounters>& protocols() const { return protocols_; }
+    const StageLatencies& latencies() const { return latencies_; }
+
+    // The one-line summary systemctl status shows.
+    std::string status_line(std::int64_t now_us) const;
+
+private:
+    std::size_t index(int protocol) const { return static_cast<std::size_t>(protocol); }
+    std::int64_t liveness_bound_us() const;
+
+    SourceInfo source_;
+    CaptureStatus capture_;
+    std::int64_t capture_started_us_ = 0;
+    double nominal_fps_ = 30;
+    std::uint64_t last_sequence_ = 0;
+    std::uint64_t frames_handed_over_ = 0;
+    std::uint64_t frames_replaced_ = 0;
+    std::vector<ProtocolCounters> protocols_;
+    StageLatencies latencies_;
 };
 
 }  // namespace camstream

@@ -1,66 +1,104 @@
 // Hub: see hub.hpp.
 #include "hub/hub.hpp"
 
+#include "media/clock.hpp"
+
 #include <spdlog/spdlog.h>
 
-namespace camstream {
+#include <cstdlib>
 
+namespace camstream {
 namespace {
-// How often sessions are checked for hello timeouts, stalls and heartbeats:
+
+// How often connections are checked for hello timeouts, stalls and heartbeats:
 // fine enough for second-scale timeouts, one timer for all viewers.
 constexpr std::uint64_t kTickMs = 100;
 // How long a shutdown waits for goodbyes to be written.
 constexpr std::uint64_t kShutdownGraceMs = 1500;
+// A new viewer starts with the newest picture at once, unless it is staler than
+// this: with nobody watching nothing is encoded, so it may be minutes old.
+constexpr std::int64_t kFreshFrameUs = 500'000;
+
 }  // namespace
 
-Hub::Hub(uv_loop_t* loop, const Settings& settings, wire::StreamInfo stream_info, Callbacks callbacks)
-    : viewer_(settings.viewer),
+Hub::Hub(uv_loop_t* loop, const Settings& settings, Admission& admission, Health& health)
+    : admission_(admission),
+      health_(health),
+      viewer_(settings.viewer),
       hello_timeout_(settings.server.hello_timeout),
-      max_viewers_(settings.server.max_viewers),
-      accept_reply_(wire::encode_accept(stream_info)),
-      callbacks_(std::move(callbacks)),
       tick_timer_(loop, uv_timer_init) {
     tick_timer_.get()->data = this;
-    uv_timer_start(tick_timer_.get(), [](uv_timer_t* timer) { static_cast<Hub*>(timer->data)->tick(); },
-                   kTickMs, kTickMs);
+    start_timer(tick_timer_, [](uv_timer_t* timer) { static_cast<Hub*>(timer->data)->tick(); }, kTickMs, kTickMs);
+}
+
+Hub::~Hub() {
+    // A connection outliving the hub would call back into freed memory.
+    if (!connections_.empty()) {
+        spdlog::critical("hub destroyed with {} connections open", connections_.size());
+        std::abort();
+    }
+}
+
+int Hub::add_protocol(ViewerProtocol& protocol) {
+    protocols_.push_back(ProtocolEntry{&protocol, 0, nullptr});
+    return health_.add_protocol(std::string(protocol.name()));
 }
 
 void Hub::publish(FramePtr frame) {
-    ++counters_.frames_published;
     latest_ = std::move(frame);
-    for (auto& [id, session] : sessions_) session->offer(latest_);
+    // Framed once per protocol with viewers, then shared by all of them.
+    for (auto& entry : protocols_) entry.latest = entry.viewers > 0 ? entry.protocol->frame(latest_) : nullptr;
+    for (auto& [id, connection] : connections_) {
+        if (connection->state() != Connection::State::streaming) continue;
+        connection->offer(protocols_[index(connection->protocol())].latest);
+    }
 }
 
-void Hub::add_connection(std::unique_ptr<UvHandle<uv_tcp_t>> socket) {
-    ++counters_.connections;
-    const auto id = next_session_id_++;
-    sessions_.emplace(id, std::make_unique<Session>(*this, std::move(socket), id));
+FramedPtr Hub::framed_latest(ProtocolEntry& entry) {
+    if (!entry.latest && latest_) entry.latest = entry.protocol->frame(latest_);
+    return entry.latest;
+}
+
+FramedPtr Hub::first_picture(int protocol) {
+    if (!latest_ || wall_clock_us() - latest_->times.captured_us >= kFreshFrameUs) return nullptr;
+    return framed_latest(protocols_[index(protocol)]);
+}
+
+void Hub::add_connection(int protocol, std::unique_ptr<UvHandle<uv_tcp_t>> socket) {
+    health_.connection_opened(protocol);
+    const auto id = next_connection_id_++;
+    connections_.emplace(id, std::make_unique<Connection>(*this, protocol, std::move(socket), id));
 }
 
 void Hub::apply(const ViewerSettings& viewer, const ServerSettings& server) {
     viewer_ = viewer;
     hello_timeout_ = server.hello_timeout;
-    max_viewers_ = server.max_viewers;
-    for (auto& [id, session] : sessions_) session->set_queue_limits(queue_limits());
+    admission_.set_max_viewers(server.max_viewers);
+    for (auto& [id, connection] : connections_) connection->set_queue_limits(queue_limits());
 }
 
-bool Hub::admit_viewer(Session& /*session*/) {
-    if (viewers_ >= max_viewers_) return false;
-    ++viewers_;
-    callbacks_.viewers_changed(viewers_);
-    return true;
+AdmissionDecision Hub::admit(Connection& connection, const Presented& presented) {
+    auto decision = admission_.decide(presented, health_.viewers());
+    if (!decision) return decision;
+    ++protocols_[index(connection.protocol())].viewers;
+    health_.viewer_joined(connection.protocol());
+    if (viewers_changed_) viewers_changed_(health_.viewers());
+    return decision;
 }
 
-void Hub::session_closed(Session& session, bool was_viewer) {
-    if (was_viewer) {
-        --viewers_;
-        callbacks_.viewers_changed(viewers_);
+void Hub::connection_closed(Connection& connection) {
+    if (connection.admitted()) {
+        auto& entry = protocols_[index(connection.protocol())];
+        if (--entry.viewers == 0) entry.latest.reset();
+        health_.viewer_left(connection.protocol());
+        if (viewers_changed_) viewers_changed_(health_.viewers());
         // Nothing is encoded while nobody watches, so the newest frame would only
-        // go stale while holding its memory and its pipe.
-        if (viewers_ == 0) latest_.reset();
+        // go stale while holding its memory and its pipes.
+        if (health_.viewers() == 0) latest_.reset();
     }
-    sessions_.erase(session.id());
-    if (sessions_.empty() && on_empty_) finish_shutdown();
+    health_.connection_closed(connection.protocol());
+    connections_.erase(connection.id());
+    if (connections_.empty() && on_empty_) finish_shutdown();
 }
 
 void Hub::finish_shutdown() {
@@ -71,37 +109,26 @@ void Hub::finish_shutdown() {
     if (on_empty) on_empty();
 }
 
-void Hub::count_sent(const Frame& frame, std::int64_t now_us) {
-    ++counters_.frames_sent;
-    counters_.bytes_sent += frame.wire_size();
-    send_latency_us_.add(now_us - frame.published_us);
-}
-
 void Hub::tick() {
-    const auto now = Session::Clock::now();
-    for (auto& [id, session] : sessions_) session->tick(now);
+    const auto now = Connection::Clock::now();
+    for (auto& [id, connection] : connections_) connection->tick(now);
 }
 
 void Hub::shutdown(std::function<void()> on_empty) {
     uv_timer_stop(tick_timer_.get());
     on_empty_ = std::move(on_empty);
-    if (sessions_.empty()) {
+    if (connections_.empty()) {
         finish_shutdown();
         return;
     }
-    for (auto& [id, session] : sessions_) {
-        if (session->state() == Session::State::streaming) {
-            session->finish(wire::Reason::shutting_down, "camstreamd is stopping");
-        } else {
-            session->close("server stopping");
-        }
-    }
+    // Closes complete in a later loop phase, so the map stays as it is here.
+    for (auto& [id, connection] : connections_) connection->shut_down();
     // Viewers that do not take their goodbye in time are closed regardless.
     shutdown_timer_ = std::make_unique<UvHandle<uv_timer_t>>(tick_timer_.get()->loop, uv_timer_init);
     shutdown_timer_->get()->data = this;
-    uv_timer_start(shutdown_timer_->get(), [](uv_timer_t* timer) {
+    start_timer(*shutdown_timer_, [](uv_timer_t* timer) {
         auto* hub = static_cast<Hub*>(timer->data);
-        for (auto& [id, session] : hub->sessions_) session->close("did not take its goodbye in time");
+        for (auto& [id, connection] : hub->connections_) connection->close("did not take its goodbye in time");
     }, kShutdownGraceMs, 0);
 }
 

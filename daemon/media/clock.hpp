@@ -1,4 +1,4 @@
-// Time helpers: wall-clock microseconds for the wire, monotonic for timeouts.
+// Wall-clock microseconds: the clock every stage timestamp and the wire use.
 #pragma once
 
 #include <chrono>
@@ -13,8 +13,5 @@ inline std::int64_t wall_clock_us() {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
-
-using MonotonicClock = std::chrono::steady_clock;
-using Milliseconds = std::chrono::milliseconds;
 
 }  // namespace camstream

@@ -1,4 +1,4 @@
-// TcpServer: see tcp_server.hpp.
+// Listener: see listener.hpp.
 #include "net/listener.hpp"
 
 #include "config/config.hpp"
@@ -9,12 +9,12 @@
 
 namespace camstream {
 
-TcpServer::TcpServer(uv_loop_t* loop, Hub& hub, std::size_t max_connections)
-    : loop_(loop), hub_(hub), max_connections_(max_connections), listener_(loop, uv_tcp_init) {
+Listener::Listener(uv_loop_t* loop, Hub& hub, int protocol, std::size_t max_connections)
+    : loop_(loop), hub_(hub), protocol_(protocol), max_connections_(max_connections), listener_(loop, uv_tcp_init) {
     listener_.get()->data = this;
 }
 
-bool TcpServer::listen(const std::string& address, std::string& error) {
+bool Listener::listen(const std::string& address, std::string& error) {
     const auto parsed = parse_listen_address(address);
     if (!parsed) {
         error = "bad listen address '" + address + "'";
@@ -34,7 +34,7 @@ bool TcpServer::listen(const std::string& address, std::string& error) {
     return start_listening(error);
 }
 
-bool TcpServer::adopt(int fd, std::string& error) {
+bool Listener::adopt(int fd, std::string& error) {
     const int rc = uv_tcp_open(listener_.get(), fd);
     if (rc != 0) {
         error = std::string("cannot use the socket passed in: ") + uv_strerror(rc);
@@ -43,9 +43,9 @@ bool TcpServer::adopt(int fd, std::string& error) {
     return start_listening(error);
 }
 
-bool TcpServer::start_listening(std::string& error) {
+bool Listener::start_listening(std::string& error) {
     const int rc = uv_listen(listener_.stream(), 128, [](uv_stream_t* server, int status) {
-        static_cast<TcpServer*>(server->data)->on_connection(status);
+        static_cast<Listener*>(server->data)->on_connection(status);
     });
     if (rc != 0) {
         error = std::string("cannot listen: ") + uv_strerror(rc);
@@ -54,11 +54,11 @@ bool TcpServer::start_listening(std::string& error) {
     return true;
 }
 
-std::string TcpServer::local_address() const { return local_name(listener_.get()); }
+std::string Listener::local_address() const { return local_name(listener_.get()); }
 
-void TcpServer::stop() { listener_.close(); }
+void Listener::stop() { listener_.close(); }
 
-void TcpServer::on_connection(int status) {
+void Listener::on_connection(int status) {
     if (status != 0) {
         spdlog::warn("accept failed: {}", uv_strerror(status));
         return;
@@ -76,7 +76,7 @@ void TcpServer::on_connection(int status) {
                      max_connections_);
         return;  // the handle's destructor closes the socket
     }
-    hub_.add_connection(std::move(socket));
+    hub_.add_connection(protocol_, std::move(socket));
 }
 
 }  // namespace camstream

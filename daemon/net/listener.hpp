@@ -1,4 +1,5 @@
-// TcpServer: the listening socket. Accepts connections and hands each to the hub.
+// Listener: one listening TCP socket, for one viewer protocol. Accepts
+// connections and hands each to the hub, labelled with that protocol.
 #pragma once
 
 #include "net/uv_handle.hpp"
@@ -11,9 +12,9 @@ namespace camstream {
 
 class Hub;
 
-class TcpServer {
+class Listener {
 public:
-    TcpServer(uv_loop_t* loop, Hub& hub, std::size_t max_connections);
+    Listener(uv_loop_t* loop, Hub& hub, int protocol, std::size_t max_connections);
 
     // Binds and listens on HOST:PORT (port 0 = any free port); false with a reason.
     bool listen(const std::string& address, std::string& error);
@@ -30,6 +31,7 @@ private:
 
     uv_loop_t* loop_;
     Hub& hub_;
+    int protocol_;
     std::size_t max_connections_;
     UvHandle<uv_tcp_t> listener_;
 };

@@ -11,10 +11,19 @@
 
 #include <functional>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 
 namespace camstream {
+
+// For libuv calls that fail only when something is badly wrong (no memory, no
+// file descriptors, a bug): stops with a message naming the call, instead of
+// running on with a handle that never fires.
+inline void check_uv(int rc, const char* call) {
+    if (rc != 0) throw std::runtime_error(std::string(call) + " failed: " + uv_strerror(rc));
+}
 
 template <typename T>
 class UvHandle {
@@ -22,7 +31,7 @@ public:
     // init is uv_tcp_init, uv_timer_init, uv_async_init, ... with its extra arguments.
     template <typename Init, typename... Args>
     UvHandle(uv_loop_t* loop, Init init, Args&&... args) : handle_(std::make_unique<T>()) {
-        init(loop, handle_.get(), std::forward<Args>(args)...);
+        check_uv(init(loop, handle_.get(), std::forward<Args>(args)...), "libuv handle init");
     }
     ~UvHandle() { close(); }
     UvHandle(const UvHandle&) = delete;
@@ -66,5 +75,10 @@ private:
 
     std::unique_ptr<T> handle_;
 };
+
+inline void start_timer(UvHandle<uv_timer_t>& timer, uv_timer_cb callback, std::uint64_t timeout_ms,
+                        std::uint64_t repeat_ms) {
+    check_uv(uv_timer_start(timer.get(), callback, timeout_ms, repeat_ms), "uv_timer_start");
+}
 
 }  // namespace camstream

@@ -1,19 +1,27 @@
-// Per-viewer backpressure policy: see backpressure.hpp.
+// One viewer's backpressure policy: see backpressure.hpp.
 #include "outbox/backpressure.hpp"
 
 namespace camstream {
 
-std::size_t FrameQueue::push(FramePtr frame) {
-    bytes_ += frame->wire_size();
+std::string_view to_string(DropCause cause) {
+    switch (cause) {
+        case DropCause::queue_full: return "queue_full";
+        case DropCause::limits_lowered: return "limits_lowered";
+    }
+    return "unknown";
+}
+
+std::size_t FrameQueue::push(FramedPtr frame) {
+    bytes_ += frame->size();
     frames_.push_back(std::move(frame));
     return trim();
 }
 
-FramePtr FrameQueue::pop() {
+FramedPtr FrameQueue::pop() {
     if (frames_.empty()) return nullptr;
-    FramePtr next = std::move(frames_.front());
+    FramedPtr next = std::move(frames_.front());
     frames_.pop_front();
-    bytes_ -= next->wire_size();
+    bytes_ -= next->size();
     return next;
 }
 
@@ -26,11 +34,10 @@ std::size_t FrameQueue::trim() {
     std::size_t dropped = 0;
     while (frames_.size() > 1 &&
            (frames_.size() > limits_.max_frames || bytes_ > limits_.max_bytes)) {
-        bytes_ -= frames_.front()->wire_size();
+        bytes_ -= frames_.front()->size();
         frames_.pop_front();
         ++dropped;
     }
-    dropped_total_ += dropped;
     return dropped;
 }
 

@@ -1,16 +1,25 @@
-// Per-viewer backpressure policy, kept free of sockets so it is unit-tested alone:
-// the bounded drop-oldest frame queue, write-progress (stall) tracking, and the
-// viewer's own frame-rate cap.
+// One viewer's backpressure policy, kept free of sockets so it is unit-tested
+// alone: the bounded drop-oldest frame queue, write-progress (stall) tracking,
+// and the viewer's own frame-rate cap. The outbox (outbox.hpp) applies it.
 #pragma once
 
-#include "media/frame.hpp"
+#include "media/framed_message.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <string_view>
 
 namespace camstream {
+
+// Why a viewer lost a frame before it was sent: one counter each.
+enum class DropCause : std::uint8_t {
+    queue_full,      // a newer frame replaced it in the viewer's queue
+    limits_lowered,  // a reload shrank the viewers' queues
+};
+inline constexpr std::size_t kDropCauses = 2;
+std::string_view to_string(DropCause cause);
 
 struct QueueLimits {
     std::size_t max_frames = 2;
@@ -26,24 +35,22 @@ public:
     explicit FrameQueue(QueueLimits limits) : limits_(limits) {}
 
     // Returns how many older frames were dropped to make room.
-    std::size_t push(FramePtr frame);
+    std::size_t push(FramedPtr frame);
     // The next frame to send, oldest first; null when empty.
-    FramePtr pop();
+    FramedPtr pop();
     // Applies new limits (live reload), dropping the oldest frames that no longer fit.
     std::size_t set_limits(QueueLimits limits);
 
     std::size_t size() const { return frames_.size(); }
     std::size_t bytes() const { return bytes_; }
     bool empty() const { return frames_.empty(); }
-    std::uint64_t dropped_total() const { return dropped_total_; }
 
 private:
     std::size_t trim();
 
     QueueLimits limits_;
-    std::deque<FramePtr> frames_;
+    std::deque<FramedPtr> frames_;
     std::size_t bytes_ = 0;
-    std::uint64_t dropped_total_ = 0;
 };
 
 // Tracks whether a viewer's writes move. Progress is a completed write, or the

@@ -1,77 +1,97 @@
-// Session: one viewer connection, from hello to close.
+// Outbox: everything about sending to one viewer's socket, whatever protocol
+// the viewer speaks: the socket itself, the bounded frame queue (drop-oldest),
+// the one message in flight, zero-copy sending, write-progress (stall)
+// tracking and the viewer's rate cap. A protocol only decides what to put in
+// (connection.hpp); the outbox decides when and how it leaves.
 //
-// It owns the viewer's socket, its hello decoder, its bounded frame queue and
-// its write progress. At most one frame is being written at a time; new frames
-// wait in the queue (drop-oldest), so a slow viewer loses frames instead of
-// growing memory, and a viewer whose writes stop moving is cut off.
+// Two lanes share the socket, in order: frames, which a newer frame may replace
+// while they wait; and control messages (hello replies, heartbeats, goodbyes),
+// small, in order and never dropped, written behind the frame in flight. An
+// audio lane would be a third: small, ordered, dropped only whole and counted,
+// never replaced.
 #pragma once
 
-#include "outbox/backpressure.hpp"
-#include "decoder.hpp"
-#include "media/frame.hpp"
+#include "media/framed_message.hpp"
 #include "net/uv_handle.hpp"
+#include "outbox/backpressure.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace camstream {
 
-class Hub;
+class FrameSplicer;
 
-class Session {
+class Outbox {
 public:
     using Clock = std::chrono::steady_clock;
-    enum class State { handshake, streaming, closing };
 
-    // Takes over an accepted connection.
-    Session(Hub& hub, std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::uint64_t id);
-    Session(const Session&) = delete;
-    Session& operator=(const Session&) = delete;
+    // What the outbox tells the connection that owns it.
+    class Listener {
+    public:
+        virtual void on_input(std::span<const std::uint8_t> bytes) = 0;
+        virtual void on_frame_sent(const FramedMessage& message, std::int64_t written_us) = 0;
+        virtual void on_frames_dropped(DropCause cause, std::size_t frames) = 0;
+        // The peer hung up or a read or write failed: the outbox is closing.
+        virtual void on_failure(const std::string& why) = 0;
+        // The socket is closed and nothing of this outbox runs again: its owner may free it now.
+        virtual void on_closed() = 0;
 
-    // Queues a new frame for this viewer (drop-oldest) and starts writing if idle.
-    void offer(const FramePtr& frame);
-    // Periodic checks: hello timeout, stall, heartbeat.
-    void tick(Clock::time_point now);
-    // Says goodbye with a reason, then closes once the goodbye is written.
-    void finish(wire::Reason reason, const std::string& detail);
-    // Closes at once; `why` goes to the log. reset drops unsent data (stalled viewers).
-    void close(const std::string& why, bool reset = false);
+    protected:
+        ~Listener() = default;
+    };
 
-    void set_queue_limits(QueueLimits limits) { frames_dropped_ += queue_.set_limits(limits); }
+    Outbox(std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::size_t send_buffer_bytes, QueueLimits limits,
+           FrameSplicer& splicer, Listener& listener);
+    Outbox(const Outbox&) = delete;
+    Outbox& operator=(const Outbox&) = delete;
 
-    State state() const { return state_; }
-    std::uint64_t id() const { return id_; }
+    // Frame lane: queues the message (drop-oldest) unless the rate cap skips it.
+    void offer(const FramedPtr& message);
+    // Control lane; close_after closes the socket once the bytes are written.
+    void send_control(std::vector<std::uint8_t> bytes, bool close_after);
+    void stop_reading();
+    void set_queue_limits(QueueLimits limits);
+    void set_max_fps(std::uint16_t max_fps) { rate_cap_ = RateCap(max_fps); }
+    // Notes write progress; true when nothing moved for `timeout` while there was something to send.
+    bool stalled(Clock::time_point now, Clock::duration timeout);
+    bool writing() const { return progress_.writing(); }
+    // When the last complete message left (frame or control).
+    Clock::time_point last_sent() const { return last_sent_; }
+    // reset drops unsent data at once (a peer that stopped reading).
+    void close(bool reset = false);
+    bool closed() const { return socket_->closed(); }
+
+    const std::string& peer() const { return peer_; }
+    std::uint64_t frames_sent() const { return frames_sent_; }
+    std::uint64_t frames_dropped() const { return frames_dropped_; }
 
 private:
     void on_read(ssize_t nread, const uv_buf_t* buf);
-    void on_hello(const wire::ClientHello& hello);
-    void reject(wire::Reason reason, const std::string& detail);
     void write_next_frame();
     void write_rest_of_frame(std::size_t already_sent);
     void on_frame_written(int status);
     void frame_sent(std::int64_t written_us);
-    void send_control(wire::Bytes bytes, bool close_after);
-    void send_heartbeat(Clock::time_point now);
+    void fail(const std::string& why);
+    void count_dropped(DropCause cause, std::size_t frames);
     std::size_t pending_write_bytes() const;
 
-    Hub& hub_;
     std::unique_ptr<UvHandle<uv_tcp_t>> socket_;
-    std::uint64_t id_;
+    FrameSplicer& splicer_;
+    Listener& listener_;
     std::string peer_;
-    State state_ = State::handshake;
-    bool admitted_ = false;  // counted as a viewer by the hub
-    Clock::time_point connected_at_;
-    Clock::time_point closing_since_{};
-    Clock::time_point last_sent_{};
-
-    wire::ClientHelloDecoder hello_decoder_;
     FrameQueue queue_;
     WriteProgress progress_;
     RateCap rate_cap_{0};
+    bool failed_ = false;
+    Clock::time_point last_sent_;
 
     // The frame being written and its request: one at a time per viewer.
-    FramePtr in_flight_;
+    FramedPtr in_flight_;
     uv_write_t frame_write_{};
     std::int64_t in_flight_written_us_ = 0;  // when its last byte reached the kernel, if known
     std::uint64_t frames_sent_ = 0;

@@ -1,6 +1,9 @@
 // ServiceNotifier and socket activation: see service.hpp.
 #include "service/systemd.hpp"
 
+#include "hub/health.hpp"
+#include "media/clock.hpp"
+
 #include <systemd/sd-daemon.h>
 
 #include <spdlog/spdlog.h>
@@ -16,13 +19,13 @@ namespace {
 constexpr std::uint64_t kStatusRefreshMs = 2000;
 }  // namespace
 
-ServiceNotifier::ServiceNotifier(uv_loop_t* loop, Callbacks callbacks) : callbacks_(std::move(callbacks)) {
+ServiceNotifier::ServiceNotifier(uv_loop_t* loop, const Health& health) : health_(health) {
     if (std::getenv("NOTIFY_SOCKET") == nullptr) return;
     status_timer_ = std::make_unique<UvHandle<uv_timer_t>>(loop, uv_timer_init);
     status_timer_->get()->data = this;
-    uv_timer_start(status_timer_->get(),
-                   [](uv_timer_t* timer) { static_cast<ServiceNotifier*>(timer->data)->refresh_status(); },
-                   kStatusRefreshMs, kStatusRefreshMs);
+    start_timer(*status_timer_,
+                [](uv_timer_t* timer) { static_cast<ServiceNotifier*>(timer->data)->refresh_status(); },
+                kStatusRefreshMs, kStatusRefreshMs);
 
     std::uint64_t watchdog_usec = 0;
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
@@ -30,16 +33,16 @@ ServiceNotifier::ServiceNotifier(uv_loop_t* loop, Callbacks callbacks) : callbac
         const auto period_ms = std::max<std::uint64_t>(1, watchdog_usec / 3000);
         watchdog_timer_ = std::make_unique<UvHandle<uv_timer_t>>(loop, uv_timer_init);
         watchdog_timer_->get()->data = this;
-        uv_timer_start(watchdog_timer_->get(),
-                       [](uv_timer_t* timer) { static_cast<ServiceNotifier*>(timer->data)->feed_watchdog(); },
-                       period_ms, period_ms);
+        start_timer(*watchdog_timer_,
+                    [](uv_timer_t* timer) { static_cast<ServiceNotifier*>(timer->data)->feed_watchdog(); },
+                    period_ms, period_ms);
         spdlog::info("systemd watchdog enabled: {} ms, pinging every {} ms while frames arrive",
                      watchdog_usec / 1000, period_ms);
     }
 }
 
 void ServiceNotifier::ready() {
-    last_status_ = callbacks_.status_line();
+    last_status_ = health_.status_line(wall_clock_us());
     sd_notifyf(0, "READY=1\nSTATUS=%s\nMAINPID=%lu", last_status_.c_str(),
                static_cast<unsigned long>(getpid()));
 }
@@ -60,14 +63,14 @@ void ServiceNotifier::close() {
 }
 
 void ServiceNotifier::refresh_status() {
-    auto status = callbacks_.status_line();
+    auto status = health_.status_line(wall_clock_us());
     if (status == last_status_) return;
     last_status_ = std::move(status);
     sd_notifyf(0, "STATUS=%s", last_status_.c_str());
 }
 
 void ServiceNotifier::feed_watchdog() {
-    if (callbacks_.capture_alive()) {
+    if (health_.capture_alive(wall_clock_us())) {
         sd_notify(0, "WATCHDOG=1");
     } else {
         spdlog::warn("capture path is not delivering frames: withholding the systemd watchdog ping");

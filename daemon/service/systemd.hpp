@@ -1,7 +1,8 @@
 // ServiceNotifier: camstreamd's conversation with systemd (sd_notify):
 // READY / RELOADING / STOPPING, a current STATUS line, and the watchdog, which
 // is fed only while the capture path is alive so that a hung camera read gets
-// the service restarted. Outside systemd every call is a cheap no-op.
+// the service restarted. Both read the health model. Outside systemd every
+// call is a cheap no-op.
 #pragma once
 
 #include "net/uv_handle.hpp"
@@ -14,14 +15,11 @@
 
 namespace camstream {
 
+class Health;
+
 class ServiceNotifier {
 public:
-    struct Callbacks {
-        std::function<bool()> capture_alive;
-        std::function<std::string()> status_line;
-    };
-
-    ServiceNotifier(uv_loop_t* loop, Callbacks callbacks);
+    ServiceNotifier(uv_loop_t* loop, const Health& health);
 
     void ready();
     void reloading();
@@ -29,12 +27,11 @@ public:
     // Stops the watchdog and status timers (shutdown).
     void close();
 
-
 private:
     void refresh_status();
     void feed_watchdog();
 
-    Callbacks callbacks_;
+    const Health& health_;
     std::string last_status_;
     std::unique_ptr<UvHandle<uv_timer_t>> status_timer_;
     std::unique_ptr<UvHandle<uv_timer_t>> watchdog_timer_;

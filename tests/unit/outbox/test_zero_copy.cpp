@@ -2,7 +2,7 @@
 // loopback: one frame pipe gives every socket the whole wire message, a socket
 // that takes only part of a frame gets exactly its first bytes (libuv sends the
 // rest from memory), and the scratch pipe is left empty for the next send.
-#include "media/frame.hpp"
+#include "media/framed_message.hpp"
 #include "outbox/zero_copy.hpp"
 
 #include <doctest/doctest.h>
@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -65,22 +66,23 @@ TcpPair connect_pair(int send_buffer_bytes = 0) {
     return {std::move(sender), std::move(receiver)};
 }
 
-// A frame whose payload bytes depend on `seed`, with its pipe made as the capture thread makes it.
-std::shared_ptr<Frame> make_frame(std::uint64_t sequence, std::size_t payload_bytes, std::uint8_t seed) {
+// A frame whose payload bytes depend on `seed`, framed with a head and a tail
+// as a protocol frames it (which also fills its pipe).
+FramedPtr make_frame(std::uint64_t sequence, std::size_t payload_bytes, std::uint8_t seed) {
+    static constexpr std::array<std::uint8_t, 2> kTail{'\r', '\n'};
     auto frame = std::make_shared<Frame>();
     std::vector<std::uint8_t> payload(payload_bytes);
     for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(i * 7 + seed);
-    frame->jpeg = std::make_shared<const std::vector<std::uint8_t>>(std::move(payload));
+    frame->payload = std::make_shared<const std::vector<std::uint8_t>>(std::move(payload));
     frame->sequence = sequence;
-    seal(*frame);
-    frame->wire_fd = make_wire_pipe(*frame);
-    return frame;
+    std::vector<std::uint8_t> head(24);
+    for (std::size_t i = 0; i < head.size(); ++i) head[i] = static_cast<std::uint8_t>(sequence + i);
+    return std::make_shared<const FramedMessage>(frame, std::move(head), kTail);
 }
 
-std::vector<std::uint8_t> wire_bytes(const Frame& frame) {
-    std::vector<std::uint8_t> bytes(frame.wire_header.begin(), frame.wire_header.end());
-    const auto payload = frame.payload();
-    bytes.insert(bytes.end(), payload.begin(), payload.end());
+std::vector<std::uint8_t> wire_bytes(const FramedMessage& message) {
+    std::vector<std::uint8_t> bytes;
+    for (const auto part : message.parts()) bytes.insert(bytes.end(), part.begin(), part.end());
     return bytes;
 }
 
@@ -106,10 +108,10 @@ bool nothing_more(int fd) {
 
 }  // namespace
 
-TEST_CASE("zero copy: one frame pipe sends the whole wire message to every socket") {
+TEST_CASE("zero copy: one message pipe sends head, payload and tail whole to every socket") {
     FrameSplicer splicer;
     const auto frame = make_frame(7, 100'000, 3);
-    REQUIRE(frame->wire_fd >= 0);
+    REQUIRE(frame->pipe_fd() >= 0);
     const auto expected = wire_bytes(*frame);
     for (int viewer = 0; viewer < 3; ++viewer) {
         CAPTURE(viewer);
@@ -125,7 +127,7 @@ TEST_CASE("zero copy: a socket that takes part of a frame gets exactly its first
     // 4 KiB asked (the kernel doubles it): a 600 KB frame cannot fit at once.
     auto pair = connect_pair(4096);
     const auto large = make_frame(1, 600'000, 11);
-    REQUIRE(large->wire_fd >= 0);
+    REQUIRE(large->pipe_fd() >= 0);
     const auto large_bytes = wire_bytes(*large);
     const auto sent = splicer.send_now(pair.sender.get(), *large);
     REQUIRE(sent > 0);
@@ -141,12 +143,11 @@ TEST_CASE("zero copy: a socket that takes part of a frame gets exactly its first
     CHECK(read_exactly(pair.receiver.get(), small_bytes.size()) == small_bytes);
 }
 
-TEST_CASE("zero copy: a frame without a pipe is left to the memory path") {
+TEST_CASE("zero copy: a message too large for a pipe is left to the memory path") {
     FrameSplicer splicer;
     auto pair = connect_pair();
-    auto frame = make_frame(3, 1'000, 5);
-    ::close(frame->wire_fd);
-    frame->wire_fd = -1;
+    const auto frame = make_frame(3, kMaxPipedMessageBytes, 5);
+    CHECK(frame->pipe_fd() < 0);
     CHECK(splicer.send_now(pair.sender.get(), *frame) == 0);
     CHECK(nothing_more(pair.receiver.get()));
 }

@@ -1,0 +1,70 @@
+// Parses source.uri (see source_uri.hpp): SCHEME or SCHEME:REST, one row per scheme.
+#include "capture/source_uri.hpp"
+
+#include "config/config.hpp"
+
+#include <array>
+
+namespace camstream {
+namespace {
+
+struct Scheme {
+    std::string_view name;   // before the first ':'
+    std::string_view forms;  // what the user may write, for error messages
+    // rest is what follows "name:", or nothing when the URI is the bare name.
+    std::optional<SourceUri> (*parse)(std::optional<std::string_view> rest, std::string& error);
+};
+
+std::optional<SourceUri> parse_test_pattern(std::optional<std::string_view> rest, std::string& error) {
+    SourceUri uri{.kind = SourceUri::Kind::test_pattern};
+    if (!rest) return uri;
+    constexpr std::string_view hang_after = "hang-after=";
+    if (rest->substr(0, hang_after.size()) != hang_after) {
+        error = "expected 'testpattern' or 'testpattern:hang-after=DURATION'";
+        return std::nullopt;
+    }
+    uri.hang_after = parse_duration(rest->substr(hang_after.size()));
+    if (!uri.hang_after) {
+        error = "expected 'testpattern:hang-after=DURATION' with a duration such as 500ms, 10s or 2m";
+        return std::nullopt;
+    }
+    return uri;
+}
+
+std::optional<SourceUri> parse_file(std::optional<std::string_view> rest, std::string& error) {
+    if (!rest || rest->empty()) {
+        error = "expected 'file:PATH' with the path of a video file or of a folder of .jpg files";
+        return std::nullopt;
+    }
+    return SourceUri{.kind = SourceUri::Kind::file, .path = std::string(*rest)};
+}
+
+constexpr std::array kSchemes = {
+    Scheme{"testpattern", "'testpattern', 'testpattern:hang-after=DURATION'", parse_test_pattern},
+    Scheme{"file", "'file:PATH'", parse_file},
+};
+
+std::string every_form() {
+    std::string forms;
+    for (std::size_t i = 0; i < kSchemes.size(); ++i) {
+        if (i > 0) forms += i + 1 == kSchemes.size() ? " or " : ", ";
+        forms += kSchemes[i].forms;
+    }
+    return forms;
+}
+
+}  // namespace
+
+std::optional<SourceUri> parse_source_uri(std::string_view uri, std::string& error) {
+    const auto colon = uri.find(':');
+    const auto name = uri.substr(0, colon);
+    const auto rest = colon == std::string_view::npos ? std::nullopt
+                                                      : std::optional<std::string_view>(uri.substr(colon + 1));
+    for (const auto& scheme : kSchemes) {
+        if (scheme.name == name) return scheme.parse(rest, error);
+    }
+    error = "expected " + every_form();
+    return std::nullopt;
+}
+
+}  // namespace camstream

@@ -1,0 +1,49 @@
+// Admission: the one step every viewer passes, whatever protocol it speaks,
+// before it is sent a single frame. Each protocol presents what the connection
+// told it (who, with what credential, at what rate); the answer is the same for
+// all. Today that is server.max_viewers; access control adds its checks here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace camstream {
+
+// Why a connection was refused: one counter each, and each protocol says it its way.
+enum class Rejection : std::uint8_t {
+    server_full,    // server.max_viewers reached
+    unauthorized,   // a credential was missing or wrong
+    bad_hello,      // the connection did not introduce itself as the protocol requires
+    hello_timeout,  // ... or not in time
+};
+inline constexpr std::size_t kRejectionKinds = 4;
+std::string_view to_string(Rejection rejection);
+
+struct Presented {
+    std::string_view protocol;            // "tcp", "http"
+    std::string_view peer;                // address:port
+    std::optional<std::string> credential;  // a token, when the viewer sent one
+    std::uint16_t max_fps = 0;            // 0 = as fast as the source
+};
+
+struct AdmissionDecision {
+    std::optional<Rejection> refused;
+    std::string detail;        // for the viewer and the log, when refused
+    std::uint16_t max_fps = 0;  // the rate the viewer gets
+    explicit operator bool() const { return !refused; }
+};
+
+class Admission {
+public:
+    explicit Admission(int max_viewers) : max_viewers_(max_viewers) {}
+
+    AdmissionDecision decide(const Presented& presented, int viewers_now) const;
+    void set_max_viewers(int max_viewers) { max_viewers_ = max_viewers; }
+
+private:
+    int max_viewers_;
+};
+
+}  // namespace camstream

@@ -1,0 +1,132 @@
+// Connection: see connection.hpp.
+#include "hub/connection.hpp"
+
+#include "hub/hub.hpp"
+#include "media/clock.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace camstream {
+namespace {
+// A peer that never reads its last message must not hold the connection open.
+constexpr auto kClosingGrace = std::chrono::seconds(1);
+}  // namespace
+
+Connection::Connection(Hub& hub, int protocol, std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::uint64_t id)
+    : hub_(hub),
+      protocol_(protocol),
+      id_(id),
+      session_(hub.protocol(protocol).open_session()),
+      outbox_(std::move(socket), hub.viewer_settings().socket_send_buffer, hub.queue_limits(), hub.splicer(), *this),
+      connected_at_(Clock::now()) {}
+
+AdmissionDecision Connection::admit(Presented presented, Bytes accept_reply) {
+    presented.protocol = hub_.protocol(protocol_).name();
+    presented.peer = peer();
+    auto decision = hub_.admit(*this, presented);
+    if (!decision) return decision;
+    state_ = State::streaming;
+    admitted_ = true;
+    outbox_.set_max_fps(decision.max_fps);
+    outbox_.send_control(std::move(accept_reply), false);
+    spdlog::info("viewer {} connected ({}, connection {}, max_fps {})", peer(), presented.protocol, id_,
+                 decision.max_fps == 0 ? std::string("uncapped") : std::to_string(decision.max_fps));
+    if (auto first = hub_.first_picture(protocol_)) outbox_.offer(first);
+    return decision;
+}
+
+void Connection::reject(Rejection why, const std::string& reason, Bytes reply) {
+    if (state_ == State::closing) return;
+    spdlog::warn("viewer {} rejected: {}", peer(), reason);
+    hub_.health().count_rejection(protocol_, why);
+    start_closing();
+    outbox_.send_control(std::move(reply), true);
+}
+
+void Connection::finish(const std::string& why, Bytes last_message) {
+    if (state_ == State::closing) return;
+    log_disconnect(why);
+    start_closing();
+    if (last_message.empty()) {
+        outbox_.close();
+    } else {
+        outbox_.send_control(std::move(last_message), true);
+    }
+}
+
+void Connection::start_closing() {
+    state_ = State::closing;
+    closing_since_ = Clock::now();
+    outbox_.stop_reading();
+}
+
+void Connection::close(const std::string& why, bool reset) {
+    if (outbox_.closed()) return;
+    if (state_ != State::closing) log_disconnect(why);
+    state_ = State::closing;
+    outbox_.close(reset);
+}
+
+void Connection::log_disconnect(const std::string& why) const {
+    spdlog::info("viewer {} disconnected: {}; {} frames sent, {} dropped", peer(), why, outbox_.frames_sent(),
+                 outbox_.frames_dropped());
+}
+
+void Connection::shut_down() {
+    if (state_ == State::streaming) {
+        finish("shutting_down (camstreamd is stopping)", session_->goodbye("camstreamd is stopping"));
+    } else {
+        close("server stopping");
+    }
+}
+
+void Connection::tick(Clock::time_point now) {
+    if (outbox_.closed()) return;
+    const auto& settings = hub_.viewer_settings();
+    switch (state_) {
+        case State::greeting:
+            if (now - connected_at_ >= hub_.hello_timeout()) session_->on_hello_timeout(*this, hub_.hello_timeout());
+            return;
+        case State::closing:
+            if (now - closing_since_ >= kClosingGrace) close("final message not delivered");
+            return;
+        case State::streaming:
+            if (outbox_.stalled(now, settings.stall_timeout)) {
+                hub_.health().count_stall(protocol_);
+                // No goodbye: the viewer is not reading. A reset frees the
+                // kernel's copy of the unsent frames at once.
+                close("stalled (no write progress for " + std::to_string(settings.stall_timeout.count()) + "ms)",
+                      true);
+                return;
+            }
+            if (!outbox_.writing() && now - outbox_.last_sent() >= settings.heartbeat_interval) {
+                if (auto heartbeat = session_->heartbeat(hub_.health()); !heartbeat.empty()) send(std::move(heartbeat));
+            }
+            return;
+    }
+}
+
+void Connection::on_input(std::span<const std::uint8_t> bytes) {
+    if (state_ == State::closing) return;
+    session_->on_input(*this, bytes);
+}
+
+void Connection::on_frame_sent(const FramedMessage& message, std::int64_t written_us) {
+    hub_.health().count_sent(protocol_, message.frame(), message.size(), written_us);
+}
+
+void Connection::on_frames_dropped(DropCause cause, std::size_t frames) {
+    hub_.health().count_dropped(protocol_, cause, frames);
+}
+
+void Connection::on_failure(const std::string& why) {
+    if (state_ != State::closing) log_disconnect(why);
+    state_ = State::closing;
+}
+
+void Connection::on_closed() {
+    // The last callback of this connection: the hub frees it here.
+    hub_.connection_closed(*this);
+}
+
+}  // namespace camstream

@@ -1,0 +1,73 @@
+// Connection: one accepted socket, from its first byte to its close, whatever
+// protocol it speaks. It pairs the shared mechanism (an Outbox) with the
+// protocol's session, and owns what every protocol has in common: the hello
+// timeout, admission, heartbeat and stall timers, the closing grace, logging
+// and counting. The hub owns every connection.
+#pragma once
+
+#include "hub/admission.hpp"
+#include "hub/viewer_protocol.hpp"
+#include "outbox/outbox.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace camstream {
+
+class Hub;
+
+class Connection final : private Outbox::Listener {
+public:
+    using Clock = Outbox::Clock;
+    enum class State { greeting, streaming, closing };
+
+    Connection(Hub& hub, int protocol, std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::uint64_t id);
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    // --- for the protocol session ---
+    // Asks the one admission step; when admitted, sends accept_reply, and the
+    // viewer starts streaming with the newest picture. The caller answers a refusal.
+    AdmissionDecision admit(Presented presented, Bytes accept_reply);
+    // Refuses the connection: counts it under `why`, logs `reason` (the
+    // protocol's words), sends the reply, closes.
+    void reject(Rejection why, const std::string& reason, Bytes reply);
+    // Ends a streaming viewer: logs why, sends the last message (if any), closes.
+    void finish(const std::string& why, Bytes last_message);
+    void send(Bytes message) { outbox_.send_control(std::move(message), false); }
+    const std::string& peer() const { return outbox_.peer(); }
+
+    // --- for the hub ---
+    void offer(const FramedPtr& message) { outbox_.offer(message); }
+    void tick(Clock::time_point now);
+    void shut_down();
+    void set_queue_limits(QueueLimits limits) { outbox_.set_queue_limits(limits); }
+    // Closes at once; `why` goes to the log. reset drops unsent data.
+    void close(const std::string& why, bool reset = false);
+    State state() const { return state_; }
+    bool admitted() const { return admitted_; }
+    int protocol() const { return protocol_; }
+    std::uint64_t id() const { return id_; }
+
+private:
+    void on_input(std::span<const std::uint8_t> bytes) override;
+    void on_frame_sent(const FramedMessage& message, std::int64_t written_us) override;
+    void on_frames_dropped(DropCause cause, std::size_t frames) override;
+    void on_failure(const std::string& why) override;
+    void on_closed() override;
+    void log_disconnect(const std::string& why) const;
+    void start_closing();
+
+    Hub& hub_;
+    int protocol_;
+    std::uint64_t id_;
+    std::unique_ptr<ProtocolSession> session_;
+    Outbox outbox_;
+    State state_ = State::greeting;
+    bool admitted_ = false;  // counted as a viewer
+    Clock::time_point connected_at_;
+    Clock::time_point closing_since_{};
+};
+
+}  // namespace camstream

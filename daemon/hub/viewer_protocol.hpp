@@ -1,0 +1,51 @@
+// ViewerProtocol and ProtocolSession: all a viewer protocol (camstream's v1 TCP
+// protocol today, HTTP next) supplies. How a connection introduces itself, how
+// a frame is framed, and its control messages; everything else about a
+// connection (its outbox, admission, timers, counting) is shared: connection.hpp.
+#pragma once
+
+#include "media/framed_message.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace camstream {
+
+class Connection;
+class Health;
+
+using Bytes = std::vector<std::uint8_t>;
+
+// One connection's protocol state.
+class ProtocolSession {
+public:
+    virtual ~ProtocolSession() = default;
+
+    // Bytes the peer sent. The session answers through `connection`: admit()
+    // once the peer said who it is, reject() or finish() when it must go.
+    virtual void on_input(Connection& connection, std::span<const std::uint8_t> bytes) = 0;
+    // The peer did not introduce itself within server.hello_timeout.
+    virtual void on_hello_timeout(Connection& connection, std::chrono::milliseconds timeout) = 0;
+    // A streaming viewer was sent nothing for viewer.heartbeat_interval: the
+    // message that tells it the source's state, or nothing if the protocol has none.
+    virtual Bytes heartbeat(const Health& health) = 0;
+    // The daemon is stopping: the last message before the connection closes, or nothing.
+    virtual Bytes goodbye(std::string_view why) = 0;
+};
+
+class ViewerProtocol {
+public:
+    virtual ~ViewerProtocol() = default;
+
+    // Its label in logs and counters: "tcp", "http".
+    virtual std::string_view name() const = 0;
+    virtual std::unique_ptr<ProtocolSession> open_session() = 0;
+    // Called once per frame, and only while this protocol has viewers.
+    virtual FramedPtr frame(const FramePtr& frame) = 0;
+};
+
+}  // namespace camstream

@@ -1,0 +1,34 @@
+// StatsLog: the periodic one-line summary in the log (viewers, rates, drops,
+// per-stage latency), read from the health model: rates and percentiles are
+// over the interval since the previous line.
+#pragma once
+
+#include "config/config.hpp"
+#include "hub/health.hpp"
+#include "net/uv_handle.hpp"
+
+namespace camstream {
+
+class StatsLog {
+public:
+    StatsLog(uv_loop_t* loop, const Health& health, Duration interval);
+
+    void set_interval(Duration interval);
+    void close() { timer_.close(); }
+
+private:
+    void report();
+
+    const Health& health_;
+    Duration interval_;
+    UvHandle<uv_timer_t> timer_;
+    // What the previous line reported, to report differences.
+    CaptureStatus capture_;
+    std::uint64_t frames_sent_ = 0;
+    std::uint64_t frames_dropped_ = 0;
+    std::uint64_t stalls_ = 0;
+    std::uint64_t rejections_ = 0;
+    StageLatencies latencies_;
+};
+
+}  // namespace camstream

@@ -1,0 +1,104 @@
+// V1Protocol and its sessions: see v1_protocol.hpp.
+#include "tcp/v1_protocol.hpp"
+
+#include "decoder.hpp"
+#include "hub/connection.hpp"
+#include "hub/health.hpp"
+#include "media/clock.hpp"
+
+namespace camstream {
+namespace {
+
+Bytes goodbye_message(wire::Reason reason, std::string_view text) {
+    const wire::Goodbye goodbye{reason, std::string(text)};
+    return wire::encode_message(wire::MessageType::goodbye, 0, static_cast<std::uint64_t>(wall_clock_us()),
+                                wire::encode_payload(goodbye));
+}
+
+wire::Reason to_wire(Rejection rejection) {
+    switch (rejection) {
+        case Rejection::server_full: return wire::Reason::server_full;
+        case Rejection::unauthorized: return wire::Reason::unauthorized;
+        case Rejection::hello_timeout: return wire::Reason::hello_timeout;
+        case Rejection::bad_hello: break;
+    }
+    return wire::Reason::malformed;
+}
+
+class V1Session final : public ProtocolSession {
+public:
+    explicit V1Session(V1Protocol& protocol) : protocol_(protocol) {}
+
+    void on_input(Connection& connection, std::span<const std::uint8_t> input) override {
+        if (connection.state() == Connection::State::streaming) {
+            // Version 1 viewers say nothing after their hello.
+            connection.finish("malformed (unexpected bytes after the hello)",
+                              goodbye_message(wire::Reason::malformed, "unexpected bytes after the hello"));
+            return;
+        }
+        switch (decoder_.feed(input)) {
+            case wire::DecodeStatus::need_more:
+                return;
+            case wire::DecodeStatus::error:
+                reject(connection, Rejection::bad_hello, decoder_.error(), decoder_.error_text());
+                return;
+            case wire::DecodeStatus::item:
+                if (!input.empty()) {
+                    reject(connection, Rejection::bad_hello, wire::Reason::malformed,
+                           "unexpected bytes after the hello");
+                    return;
+                }
+                on_hello(connection, decoder_.hello());
+                return;
+        }
+    }
+
+    void on_hello_timeout(Connection& connection, std::chrono::milliseconds timeout) override {
+        reject(connection, Rejection::hello_timeout, wire::Reason::hello_timeout,
+               "no complete hello within " + std::to_string(timeout.count()) + "ms");
+    }
+
+    Bytes heartbeat(const Health& health) override {
+        const auto now_us = wall_clock_us();
+        wire::Heartbeat heartbeat;
+        heartbeat.state = health.source_state(now_us);
+        if (const auto age = health.last_frame_age_ms(now_us)) heartbeat.last_frame_age_ms = *age;
+        return wire::encode_message(wire::MessageType::heartbeat, health.last_sequence(),
+                                    static_cast<std::uint64_t>(now_us), wire::encode_payload(heartbeat));
+    }
+
+    Bytes goodbye(std::string_view why) override { return goodbye_message(wire::Reason::shutting_down, why); }
+
+private:
+    void on_hello(Connection& connection, const wire::ClientHello& hello) {
+        Presented presented;
+        if (!hello.token.empty()) presented.credential = hello.token;
+        presented.max_fps = hello.max_fps;
+        const auto decision = connection.admit(std::move(presented), protocol_.accept_reply());
+        if (!decision) reject(connection, *decision.refused, to_wire(*decision.refused), decision.detail);
+    }
+
+    void reject(Connection& connection, Rejection why, wire::Reason reason, const std::string& detail) {
+        connection.reject(why, std::string(wire::to_string(reason)) + " (" + detail + ")",
+                          wire::encode_reject(reason, detail));
+    }
+
+    V1Protocol& protocol_;
+    wire::ClientHelloDecoder decoder_;
+};
+
+}  // namespace
+
+std::unique_ptr<ProtocolSession> V1Protocol::open_session() { return std::make_unique<V1Session>(*this); }
+
+FramedPtr V1Protocol::frame(const FramePtr& frame) {
+    wire::MessageHeader header;
+    header.type = wire::MessageType::video_frame;
+    header.payload_length = static_cast<std::uint32_t>(frame->bytes().size());
+    header.sequence = frame->sequence;
+    header.timestamp_us = static_cast<std::uint64_t>(frame->times.captured_us);
+    const auto head = wire::encode(header);
+    return std::make_shared<const FramedMessage>(frame, Bytes(head.begin(), head.end()));
+}
+
+}  // namespace camstream

@@ -1,0 +1,27 @@
+// V1Protocol: camstream's own binary protocol over TCP, version 1
+// (docs/PROTOCOL.md): a ClientHello in, a ServerHello out, then length-prefixed
+// frames, heartbeats and a goodbye. This file is all the daemon knows of it.
+#pragma once
+
+#include "hub/viewer_protocol.hpp"
+#include "wire.hpp"
+
+namespace camstream {
+
+class V1Protocol final : public ViewerProtocol {
+public:
+    explicit V1Protocol(const wire::StreamInfo& info) { set_stream_info(info); }
+
+    // What new viewers are told about the stream (the source reopened).
+    void set_stream_info(const wire::StreamInfo& info) { accept_reply_ = wire::encode_accept(info); }
+    const Bytes& accept_reply() const { return accept_reply_; }
+
+    std::string_view name() const override { return "tcp"; }
+    std::unique_ptr<ProtocolSession> open_session() override;
+    FramedPtr frame(const FramePtr& frame) override;
+
+private:
+    Bytes accept_reply_;
+};
+
+}  // namespace camstream
