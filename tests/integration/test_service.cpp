@@ -100,6 +100,14 @@ std::string small_config(int jpeg_quality) {
            std::to_string(jpeg_quality) + "\nserver:\n  listen: 127.0.0.1:0\n";
 }
 
+// A test pattern at `fps` (0.2 fps: one frame every 5 s) and heartbeats after
+// `heartbeat_interval` of silence.
+std::string slow_source_config(const std::string& fps, Duration heartbeat_interval) {
+    return "source:\n  uri: testpattern\n  width: 320\n  height: 240\n  fps: " + fps +
+           "\nviewer:\n  heartbeat_interval: " + std::to_string(heartbeat_interval.count()) +
+           "ms\nserver:\n  listen: 127.0.0.1:0\n";
+}
+
 double mean_payload(const std::vector<ReceivedFrame>& frames, std::size_t first) {
     double total = 0;
     for (std::size_t i = first; i < frames.size(); ++i) total += frames[i].payload_size;
@@ -253,6 +261,79 @@ TEST_CASE("reload: a source change reopens only the source and viewers keep rece
     const auto hello = newcomer.handshake();
     REQUIRE(hello.accepted());
     CHECK(hello.info.width == 480);
+}
+
+TEST_CASE("reload: the loop never blocks while the source reopens") {
+    // At 0.2 fps the source's thread sleeps 5 s between frames. Reopening the
+    // source must not make the event loop wait for that sleep (or for anything the
+    // old source does): a newcomer is greeted at once, and the viewer already
+    // connected keeps hearing from the daemon every heartbeat interval.
+    constexpr Duration kHeartbeatInterval = 200ms;
+    constexpr Duration kLongestSilence = 2 * kHeartbeatInterval + 300ms;
+    constexpr Duration kHelloWithin = 100ms;
+    constexpr Duration kWatched = 6s;
+    ReloadableDaemon setup(slow_source_config("0.2", kHeartbeatInterval));
+    auto& daemon = setup.daemon;
+    auto& viewer = setup.viewer;
+    INFO("daemon log:\n" << daemon.log_tail());
+    // Just after a frame the source's thread has begun its 5 s sleep, so the
+    // reload lands at the worst moment.
+    REQUIRE(viewer.receive_frames(1, 15s));
+
+    setup.reload(slow_source_config("0.25", kHeartbeatInterval));
+    const auto reload_at = Clock::now();
+    // The newcomer connects once the daemon is at work on the reload (waiting at
+    // most 20 ms for its log line), so it cannot be greeted before the reload starts.
+    const bool reopening_logged = wait_until(
+        [&] { return daemon.count_in_log("reload: reopening the source") > 0; }, 20ms, 1ms);
+    TestClient newcomer(daemon.port());
+    REQUIRE(newcomer.send_hello());
+    std::vector<TestClient*> both{&viewer, &newcomer};
+    pump_until(both, [&] { return newcomer.server_hello().has_value() || newcomer.ended(); }, 10s);
+    pump_until(both, [&] { return Clock::now() >= reload_at + kWatched; }, kWatched + 1s);
+    const auto watched_until = reload_at + kWatched;
+
+    // When the viewer heard from the daemon (frames and heartbeats alike) between
+    // the reload and the end of the watch, and the longest silence in between.
+    auto longest_gap = [&](std::vector<Clock::time_point> times) {
+        times.push_back(reload_at);
+        times.push_back(watched_until);
+        std::sort(times.begin(), times.end());
+        Clock::duration longest{};
+        for (std::size_t i = 1; i < times.size(); ++i) longest = std::max(longest, times[i] - times[i - 1]);
+        return std::chrono::duration_cast<Duration>(longest);
+    };
+    std::vector<Clock::time_point> heartbeats;
+    for (const auto& heartbeat : viewer.heartbeats()) {
+        if (heartbeat.received_at > reload_at && heartbeat.received_at < watched_until) {
+            heartbeats.push_back(heartbeat.received_at);
+        }
+    }
+    auto heard = heartbeats;
+    for (const auto& frame : viewer.frames()) {
+        if (frame.received_at > reload_at && frame.received_at < watched_until) heard.push_back(frame.received_at);
+    }
+    const auto longest_silence = longest_gap(heard);
+    const auto longest_between_heartbeats = longest_gap(heartbeats);
+
+    CAPTURE(viewer.summary());
+    CAPTURE(newcomer.summary());
+    REQUIRE(newcomer.server_hello_at().has_value());
+    const auto hello_after =
+        std::chrono::duration<double, std::milli>(*newcomer.server_hello_at() - newcomer.connected_at()).count();
+    MESSAGE("reload log line seen before the newcomer connected: " << reopening_logged << "; newcomer's ServerHello after "
+            << hello_after << " ms; the viewer's longest silence " << longest_silence.count()
+            << " ms, longest gap between heartbeats " << longest_between_heartbeats.count() << " ms, "
+            << heartbeats.size() << " heartbeats in the " << kWatched.count() << " ms after SIGHUP");
+    REQUIRE(daemon.wait_for_log("reload: reopening the source", 10s));
+    CHECK(newcomer.server_hello()->accepted());
+    CHECK(hello_after < static_cast<double>(kHelloWithin.count()));
+    CHECK(longest_silence <= kLongestSilence);
+    // Heartbeats, not only frames, kept coming: at 0.25 fps frames alone leave
+    // seconds of silence.
+    CHECK(heartbeats.size() >= static_cast<std::size_t>(kWatched / kLongestSilence));
+    CHECK_FALSE(viewer.ended());
+    CHECK(daemon.wait_for_log("reload applied", 10s));
 }
 
 TEST_CASE("reload: an invalid file is rejected with its position and the old configuration keeps serving") {

@@ -91,6 +91,7 @@ TestClient::TestClient(std::uint16_t port, Options options) {
         fd_ = -1;
         throw_errno(message);
     }
+    connected_at_ = Clock::now();
     local_port_ = bound_port(fd_);
     fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
 }
@@ -189,6 +190,7 @@ void TestClient::handle_item() {
     const auto now = Clock::now();
     if (decoder_.item_is_server_hello()) {
         server_hello_ = decoder_.server_hello();
+        server_hello_at_ = now;
         return;
     }
     const auto& header = decoder_.header();

@@ -79,6 +79,9 @@ public:
     bool read_available();
 
     const std::optional<wire::ServerHello>& server_hello() const { return server_hello_; }
+    // When connect() returned, and when the ServerHello was decoded (empty until then).
+    Clock::time_point connected_at() const { return connected_at_; }
+    const std::optional<Clock::time_point>& server_hello_at() const { return server_hello_at_; }
     const std::vector<ReceivedFrame>& frames() const { return frames_; }
     const std::vector<ReceivedHeartbeat>& heartbeats() const { return heartbeats_; }
     const std::optional<wire::Goodbye>& goodbye() const { return goodbye_; }
@@ -101,8 +104,10 @@ private:
 
     int fd_ = -1;
     std::uint16_t local_port_ = 0;
+    Clock::time_point connected_at_;
     wire::StreamDecoder decoder_;
     std::optional<wire::ServerHello> server_hello_;
+    std::optional<Clock::time_point> server_hello_at_;
     std::vector<ReceivedFrame> frames_;
     std::vector<ReceivedHeartbeat> heartbeats_;
     std::optional<wire::Goodbye> goodbye_;

@@ -1,6 +1,6 @@
 // Unit tests of the wire protocol codecs (protocol/) against docs/PROTOCOL.md:
 // round trips, input split anywhere, every rejection with its reason, garbage,
-// and the document's own example bytes.
+// the document's own example bytes, and its tables of message types and reasons.
 #include "decoder.hpp"
 #include "wire.hpp"
 
@@ -14,6 +14,7 @@
 #include <span>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace wire = camstream::wire;
@@ -540,7 +541,7 @@ TEST_CASE("protocol: heartbeat payloads of the wrong shape are refused") {
 }
 
 TEST_CASE("protocol: goodbye round trip") {
-    for (const auto reason : {Reason::shutting_down, Reason::stalled, Reason::malformed}) {
+    for (const auto reason : {Reason::shutting_down, Reason::malformed}) {
         CAPTURE(wire::to_string(reason));
         wire::Goodbye goodbye;
         goodbye.reason = reason;
@@ -562,8 +563,8 @@ TEST_CASE("protocol: goodbye round trip") {
     wire::Goodbye parsed;
     CHECK_FALSE(wire::parse_payload(Bytes{}, parsed));
     CHECK_FALSE(wire::parse_payload(Bytes{0}, parsed));
-    REQUIRE(wire::parse_payload(Bytes{0, 8}, parsed));
-    CHECK(parsed.reason == Reason::stalled);
+    REQUIRE(wire::parse_payload(Bytes{0, 7}, parsed));
+    CHECK(parsed.reason == Reason::shutting_down);
     CHECK(parsed.text.empty());
 }
 
@@ -886,31 +887,167 @@ TEST_CASE("protocol: the example bytes in PROTOCOL.md section 7 are what the enc
     CHECK(run.items[1].rfind("message type=1 flags=0 length=51234 seq=42 ts=1700000000000000 ", 0) == 0);
 }
 
-TEST_CASE("protocol: reason names are those of PROTOCOL.md section 5") {
-    // The daemon logs these names; the document is what operators read.
-    int rows = 0;
-    for (const auto& line : section_lines(source_file("docs/PROTOCOL.md"), "## 5.")) {
-        if (line.empty() || line[0] != '|') continue;
+// --- the numbers of PROTOCOL.md sections 4 and 5 ----------------------------------
+//
+// Both tables are read from the document, so a number changed on one side only
+// fails here. What the parser expects (doc_table below):
+//   section 4: the table whose header begins "| type | name |"; each row's type is
+//     a number or a range "16–31" (en dash or hyphen), its name either a message
+//     name (VIDEO_FRAME) or text beginning "reserved" (e.g. "reserved: audio").
+//   section 5: the table whose header begins "| code | name |"; each row's name is
+//     what wire::to_string() returns for the code, or text beginning "reserved"
+//     (e.g. "reserved, never sent (formerly stalled)") for a code that is not sent
+//     and that the implementation must not name.
+
+namespace {
+
+// The rows of the first table in `lines` whose header row starts with the cells
+// `header`, each row as its trimmed cells, without the |---| separator row.
+std::vector<std::vector<std::string>> doc_table(const std::vector<std::string>& lines,
+                                                const std::vector<std::string>& header) {
+    auto cells_of = [](const std::string& line) {
         std::vector<std::string> cells;
         std::istringstream in(line.substr(1));
         for (std::string cell; std::getline(in, cell, '|');) cells.push_back(trim(cell));
-        if (cells.size() < 2 || cells[0].empty() ||
-            std::isdigit(static_cast<unsigned char>(cells[0][0])) == 0) {
+        return cells;
+    };
+    std::vector<std::vector<std::string>> rows;
+    bool inside = false;
+    for (const auto& line : lines) {
+        const bool table_line = !line.empty() && line[0] == '|';
+        if (inside && !table_line) break;
+        if (!table_line) continue;
+        auto cells = cells_of(line);
+        if (!inside) {
+            inside = cells.size() >= header.size() && std::equal(header.begin(), header.end(), cells.begin());
             continue;
         }
-        const auto code = std::stoi(cells[0]);
-        CAPTURE(code);
-        CHECK(wire::to_string(static_cast<Reason>(code)) == cells[1]);
-        ++rows;
+        if (!cells.empty() && cells[0].find_first_not_of("-: ") == std::string::npos) continue;
+        rows.push_back(std::move(cells));
     }
-    CHECK(rows == 8);
+    REQUIRE_MESSAGE(!rows.empty(), "no table with header '" << header.front() << " | ...' found");
+    return rows;
 }
 
-TEST_CASE("protocol: reserved message types are exactly 16 to 47") {
-    for (std::uint32_t type = 0; type <= 0xFFFF; ++type) {
-        const bool reserved = type >= 16 && type <= 47;
-        if (wire::is_reserved_type(static_cast<std::uint16_t>(type)) != reserved) {
-            FAIL("is_reserved_type(" << type << ") is wrong");
+bool names_reserved(const std::string& name) { return name.rfind("reserved", 0) == 0; }
+
+struct NumberRange {
+    std::uint32_t first = 0;
+    std::uint32_t last = 0;
+};
+
+// "7" or "16–31" (en dash) or "16-31"; fails the test on anything else.
+NumberRange parse_number_range(const std::string& cell) {
+    static const std::string en_dash = "\xE2\x80\x93";
+    std::string text = cell;
+    if (const auto at = text.find(en_dash); at != std::string::npos) text.replace(at, en_dash.size(), "-");
+    auto number = [&](const std::string& digits) {
+        REQUIRE_MESSAGE((!digits.empty() && digits.size() <= 5 &&
+                         std::all_of(digits.begin(), digits.end(),
+                                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })),
+                        "not a number or range: '" << cell << "'");
+        const auto value = static_cast<std::uint32_t>(std::stoul(digits));
+        REQUIRE_MESSAGE(value <= 0xFFFF, "out of range: '" << cell << "'");
+        return value;
+    };
+    const auto dash = text.find('-');
+    if (dash == std::string::npos) {
+        const auto value = number(text);
+        return {value, value};
+    }
+    const NumberRange range{number(trim(text.substr(0, dash))), number(trim(text.substr(dash + 1)))};
+    REQUIRE_MESSAGE(range.first <= range.last, "empty range: '" << cell << "'");
+    return range;
+}
+
+}  // namespace
+
+TEST_CASE("protocol: message types and reserved types are those of PROTOCOL.md section 4") {
+    const auto rows = doc_table(section_lines(source_file("docs/PROTOCOL.md"), "## 4."), {"type", "name"});
+    std::vector<NumberRange> reserved_ranges;
+    std::vector<std::pair<std::string, std::uint32_t>> defined;  // name, type
+    for (const auto& row : rows) {
+        REQUIRE(row.size() >= 2);
+        CAPTURE(row[0]);
+        CAPTURE(row[1]);
+        const auto range = parse_number_range(row[0]);
+        if (names_reserved(row[1])) {
+            reserved_ranges.push_back(range);
+        } else {
+            CHECK(range.first == range.last);  // a message type is one number
+            defined.emplace_back(row[1], range.first);
         }
+    }
+
+    // The defined types: each name in the document has the number of its enumerator,
+    // and no enumerator is missing from the document.
+    const std::vector<std::pair<std::string, wire::MessageType>> implemented{
+        {"VIDEO_FRAME", wire::MessageType::video_frame},
+        {"HEARTBEAT", wire::MessageType::heartbeat},
+        {"GOODBYE", wire::MessageType::goodbye},
+    };
+    for (const auto& [name, type] : implemented) {
+        CAPTURE(name);
+        const auto row = std::find_if(defined.begin(), defined.end(), [&](const auto& d) { return d.first == name; });
+        REQUIRE_MESSAGE(row != defined.end(), name << " is not in the table of section 4");
+        CHECK(row->second == static_cast<std::uint32_t>(type));
+        CHECK_FALSE(wire::is_reserved_type(static_cast<std::uint16_t>(type)));
+    }
+    for (const auto& [name, type] : defined) {
+        CAPTURE(name);
+        CHECK(std::any_of(implemented.begin(), implemented.end(), [&](const auto& i) { return i.first == name; }));
+    }
+
+    // Reserved: exactly the document's ranges, over every possible type number.
+    std::vector<std::uint32_t> disagreements;
+    for (std::uint32_t type = 0; type <= 0xFFFF; ++type) {
+        const bool documented = std::any_of(reserved_ranges.begin(), reserved_ranges.end(),
+                                            [&](const NumberRange& r) { return type >= r.first && type <= r.last; });
+        if (wire::is_reserved_type(static_cast<std::uint16_t>(type)) != documented) disagreements.push_back(type);
+    }
+    std::ostringstream first_disagreements;
+    for (std::size_t i = 0; i < std::min<std::size_t>(disagreements.size(), 10); ++i) {
+        first_disagreements << disagreements[i] << " ";
+    }
+    INFO("types where is_reserved_type() and PROTOCOL.md disagree (first 10): " << first_disagreements.str());
+    CHECK(disagreements.empty());
+}
+
+TEST_CASE("protocol: reason codes are those of PROTOCOL.md section 5") {
+    // The daemon logs these names; the document is what operators read.
+    const auto rows = doc_table(section_lines(source_file("docs/PROTOCOL.md"), "## 5."), {"code", "name"});
+    // What to_string() says for a code the implementation does not name.
+    const std::string unnamed(wire::to_string(static_cast<Reason>(0xFFFF)));
+    std::vector<std::uint32_t> sent;
+    std::vector<std::uint32_t> listed;
+    for (const auto& row : rows) {
+        REQUIRE(row.size() >= 2);
+        CAPTURE(row[0]);
+        CAPTURE(row[1]);
+        const auto range = parse_number_range(row[0]);
+        REQUIRE(range.first == range.last);
+        const auto code = range.first;
+        CHECK(std::find(listed.begin(), listed.end(), code) == listed.end());  // listed once
+        listed.push_back(code);
+        CHECK(code != 0);       // 0 means accepted (section 2), not a reason
+        CHECK(code != 0xFFFF);  // the probe for `unnamed` above
+        if (names_reserved(row[1])) {
+            // A code the document retired must be gone from the implementation.
+            CHECK(wire::to_string(static_cast<Reason>(code)) == unnamed);
+        } else {
+            sent.push_back(code);
+            CHECK(wire::to_string(static_cast<Reason>(code)) == row[1]);
+        }
+    }
+
+    // And the other way round: every code the implementation names is one the
+    // document lists as sent.
+    for (std::uint32_t code = 1; code < 0xFFFF; ++code) {
+        const auto name = wire::to_string(static_cast<Reason>(code));
+        if (name == unnamed) continue;
+        CAPTURE(code);
+        CAPTURE(name);
+        CHECK_MESSAGE(std::find(sent.begin(), sent.end(), code) != sent.end(),
+                      "reason " << code << " (" << name << ") is not listed as sent in PROTOCOL.md section 5");
     }
 }
