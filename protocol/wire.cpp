@@ -15,7 +15,6 @@ std::string_view to_string(Reason reason) {
         case Reason::malformed: return "malformed";
         case Reason::hello_timeout: return "hello timeout";
         case Reason::shutting_down: return "shutting down";
-        case Reason::stalled: return "stalled";
     }
     return "unknown reason";
 }

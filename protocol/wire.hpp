@@ -36,7 +36,7 @@ enum class Reason : std::uint16_t {
     malformed = 5,
     hello_timeout = 6,
     shutting_down = 7,
-    stalled = 8,
+    // 8 is retired: a stalled viewer is reset without a goodbye (it is not reading).
 };
 std::string_view to_string(Reason reason);
 

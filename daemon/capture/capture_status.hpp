@@ -13,6 +13,7 @@ struct CaptureStatus {
     wire::SourceState state = wire::SourceState::starting;
     std::uint64_t frames_captured = 0;
     std::uint64_t frames_encoded = 0;
+    std::uint64_t last_sequence = 0;   // of the last frame grabbed
     std::int64_t last_capture_us = 0;  // wall clock of the last frame grabbed; 0 before the first
 };
 

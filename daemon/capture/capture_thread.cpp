@@ -84,6 +84,7 @@ bool CaptureThread::open_source(bool first_attempt) {
 
 void CaptureThread::run() {
     std::uint64_t sequence = last_sequence_.load();
+    status_.last_sequence = sequence;
     bool open = open_source(true);
     if (!open) status_.state = wire::SourceState::lost;
     post_status_if_due(true);
@@ -106,6 +107,7 @@ void CaptureThread::run() {
         status_.last_capture_us = wall_clock_us();
         ++status_.frames_captured;
         last_sequence_.store(++sequence, std::memory_order_relaxed);
+        status_.last_sequence = sequence;
         const bool changed = status_.state != wire::SourceState::live;
         if (changed) {
             spdlog::info("source {} is live", description_);

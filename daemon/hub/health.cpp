@@ -30,7 +30,6 @@ void Health::capture_started(std::int64_t now_us, double nominal_fps) {
 void Health::frame_handed_over(const Frame& frame, std::uint64_t frames_replaced) {
     ++frames_handed_over_;
     frames_replaced_ += frames_replaced;
-    last_sequence_ = frame.sequence;
     latencies_.encode.add(frame.times.encoded_us - frame.times.captured_us);
     latencies_.hand_over.add(frame.times.handed_over_us - frame.times.encoded_us);
 }

@@ -77,7 +77,8 @@ public:
     // The capture path delivers frames (or is still within its start-up grace):
     // what the watchdog is fed on.
     bool capture_alive(std::int64_t now_us) const;
-    std::uint64_t last_sequence() const { return last_sequence_; }
+    // The sequence number of the last frame captured, 0 if none.
+    std::uint64_t last_sequence() const { return capture_.last_sequence; }
     const SourceInfo& source() const { return source_; }
     const CaptureStatus& capture() const { return capture_; }
 
@@ -104,7 +105,6 @@ private:
     CaptureStatus capture_;
     std::int64_t capture_started_us_ = 0;
     double nominal_fps_ = 30;
-    std::uint64_t last_sequence_ = 0;
     std::uint64_t frames_handed_over_ = 0;
     std::uint64_t frames_replaced_ = 0;
     std::vector<ProtocolCounters> protocols_;
