@@ -14,14 +14,6 @@
 namespace camstream {
 namespace {
 
-// Connections still in their handshake beyond max_viewers, so a full server can
-// still tell newcomers "server full" instead of silently refusing them.
-constexpr std::size_t kHandshakeMargin = 64;
-
-std::size_t max_connections(const ServerSettings& server) {
-    return static_cast<std::size_t>(server.max_viewers) + kHandshakeMargin;
-}
-
 wire::StreamInfo stream_info(int width, int height, double fps) {
     wire::StreamInfo info;
     info.width = static_cast<std::uint16_t>(width);
@@ -37,7 +29,8 @@ Daemon::Daemon(Settings settings, LaunchOptions launch)
     : settings_(std::move(settings)),
       launch_(std::move(launch)),
       loop_(std::make_unique<uv_loop_t>()),
-      admission_(settings_.server.max_viewers) {
+      admission_(settings_.server.max_viewers,
+                 {settings_.server.max_greeting_per_address, settings_.server.max_greeting}) {
     check_uv(uv_loop_init(loop_.get()), "uv_loop_init");
 }
 
@@ -88,7 +81,7 @@ void Daemon::on_capture_event(const CaptureEvent& event) {
 }
 
 bool Daemon::open_listener(const std::string& address) {
-    auto listener = std::make_unique<Listener>(loop_.get(), *hub_, tcp_protocol_number_, max_connections(settings_.server));
+    auto listener = std::make_unique<Listener>(loop_.get(), *hub_, tcp_protocol_number_);
     std::string error;
     const auto inherited = socket_from_systemd();
     const bool ok = inherited ? listener->adopt(*inherited, error) : listener->listen(address, error);
@@ -204,7 +197,6 @@ void Daemon::reload() {
     // What only needs a new value: viewers stay connected.
     capture_->set_jpeg_quality(next.encoder.jpeg_quality);
     hub_->apply(next.viewer, next.server);
-    listener_->set_max_connections(max_connections(next.server));
     set_log_level(next.log.level);
     stats_log_->set_interval(next.log.stats_interval);
 

@@ -29,6 +29,8 @@ struct ServerSettings {
     std::string listen = "0.0.0.0:10050";
     int max_viewers = 100;
     Duration hello_timeout{5000};
+    int max_greeting_per_address = 8;
+    int max_greeting = 128;
 };
 
 struct ViewerSettings {

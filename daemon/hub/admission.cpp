@@ -11,6 +11,9 @@ std::string_view to_string(Rejection rejection) {
         case Rejection::unauthorized: return "unauthorized";
         case Rejection::bad_hello: return "bad_hello";
         case Rejection::hello_timeout: return "hello_timeout";
+        case Rejection::address_limit: return "address_limit";
+        case Rejection::greeting_limit: return "greeting_limit";
+        case Rejection::no_descriptors: return "no_descriptors";
     }
     return "unknown";
 }
@@ -29,6 +32,22 @@ AdmissionDecision Admission::decide(const Presented& presented, int viewers_now)
     }
     decision.max_fps = presented.max_fps;
     return decision;
+}
+
+std::optional<AdmissionDecision> Admission::may_greet(int from_address, int total) const {
+    AdmissionDecision refusal;
+    if (from_address >= greeting_.per_address) {
+        refusal.refused = Rejection::address_limit;
+        refusal.detail = "too many connections from this address still greeting (limit " +
+                         std::to_string(greeting_.per_address) + ")";
+        return refusal;
+    }
+    if (total >= greeting_.total) {
+        refusal.refused = Rejection::greeting_limit;
+        refusal.detail = "too many connections still greeting (limit " + std::to_string(greeting_.total) + ")";
+        return refusal;
+    }
+    return std::nullopt;
 }
 
 }  // namespace camstream

@@ -12,19 +12,29 @@ namespace {
 constexpr auto kClosingGrace = std::chrono::seconds(1);
 }  // namespace
 
-Connection::Connection(Hub& hub, int protocol, std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::uint64_t id)
+Connection::Connection(Hub& hub, int protocol, std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::string peer,
+                       std::string host, std::uint64_t id)
     : hub_(hub),
       protocol_(protocol),
       id_(id),
+      host_(std::move(host)),
       session_(hub.protocol(protocol).open_session()),
-      outbox_(std::move(socket), hub.viewer_settings().socket_send_buffer, hub.queue_limits(), hub.splicer(), *this),
+      outbox_(std::move(socket), std::move(peer), hub.viewer_settings().socket_send_buffer, hub.queue_limits(),
+              hub.splicer(), *this),
       connected_at_(Clock::now()) {}
+
+void Connection::end_greeting() {
+    if (!greeting_) return;
+    greeting_ = false;
+    hub_.greeting_ended(*this);
+}
 
 AdmissionDecision Connection::admit(Presented presented, Bytes accept_reply) {
     presented.protocol = hub_.protocol(protocol_).name();
     presented.peer = peer();
     auto decision = hub_.admit(*this, presented);
     if (!decision) return decision;
+    end_greeting();
     state_ = State::streaming;
     admitted_ = true;
     outbox_.set_max_fps(decision.max_fps);
@@ -37,8 +47,7 @@ AdmissionDecision Connection::admit(Presented presented, Bytes accept_reply) {
 
 void Connection::reject(Rejection why, const std::string& reason, Bytes reply) {
     if (state_ == State::closing) return;
-    spdlog::warn("viewer {} rejected: {}", peer(), reason);
-    hub_.health().count_rejection(protocol_, why);
+    hub_.count_refusal(protocol_, peer(), host_, why, reason);
     start_closing();
     outbox_.send_control(std::move(reply), true);
 }
@@ -55,6 +64,7 @@ void Connection::finish(const std::string& why, Bytes last_message) {
 }
 
 void Connection::start_closing() {
+    end_greeting();
     state_ = State::closing;
     closing_since_ = Clock::now();
     outbox_.stop_reading();
@@ -63,13 +73,17 @@ void Connection::start_closing() {
 void Connection::close(const std::string& why, bool reset) {
     if (outbox_.closed()) return;
     if (state_ != State::closing) log_disconnect(why);
+    end_greeting();
     state_ = State::closing;
     outbox_.close(reset);
 }
 
 void Connection::log_disconnect(const std::string& why) const {
-    spdlog::info("viewer {} disconnected: {}; {} frames sent, {} dropped", peer(), why, outbox_.frames_sent(),
-                 outbox_.frames_dropped());
+    // One that never became a viewer was never logged as connected either; a
+    // flood of such connects must not flood the log.
+    spdlog::log(admitted_ ? spdlog::level::info : spdlog::level::debug,
+                "viewer {} disconnected: {}; {} frames sent, {} dropped", peer(), why, outbox_.frames_sent(),
+                outbox_.frames_dropped());
 }
 
 void Connection::shut_down() {
@@ -121,6 +135,7 @@ void Connection::on_frames_dropped(DropCause cause, std::size_t frames) {
 
 void Connection::on_failure(const std::string& why) {
     if (state_ != State::closing) log_disconnect(why);
+    end_greeting();
     state_ = State::closing;
 }
 

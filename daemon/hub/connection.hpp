@@ -22,7 +22,9 @@ public:
     using Clock = Outbox::Clock;
     enum class State { greeting, streaming, closing };
 
-    Connection(Hub& hub, int protocol, std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::uint64_t id);
+    // peer: "address:port"; host: the address alone.
+    Connection(Hub& hub, int protocol, std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::string peer, std::string host,
+               std::uint64_t id);
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
@@ -37,6 +39,7 @@ public:
     void finish(const std::string& why, Bytes last_message);
     void send(Bytes message) { outbox_.send_control(std::move(message), false); }
     const std::string& peer() const { return outbox_.peer(); }
+    const std::string& host() const { return host_; }
 
     // --- for the hub ---
     void offer(const FramedPtr& message) { outbox_.offer(message); }
@@ -58,10 +61,13 @@ private:
     void on_closed() override;
     void log_disconnect(const std::string& why) const;
     void start_closing();
+    void end_greeting();
 
     Hub& hub_;
     int protocol_;
     std::uint64_t id_;
+    std::string host_;
+    bool greeting_ = true;  // counted by the hub as still introducing itself
     std::unique_ptr<ProtocolSession> session_;
     Outbox outbox_;
     State state_ = State::greeting;

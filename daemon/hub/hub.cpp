@@ -2,8 +2,12 @@
 #include "hub/hub.hpp"
 
 #include "media/clock.hpp"
+#include "net/socket_name.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
@@ -64,16 +68,63 @@ FramedPtr Hub::first_picture(int protocol) {
     return framed_latest(protocols_[index(protocol)]);
 }
 
-void Hub::add_connection(int protocol, std::unique_ptr<UvHandle<uv_tcp_t>> socket) {
+void Hub::add_connection(int protocol, int fd, const sockaddr_storage& address) {
+    auto peer = socket_name(address);
+    auto host = host_name(address);
+    const auto found = greeting_by_host_.find(host);
+    const int from_host = found == greeting_by_host_.end() ? 0 : found->second;
+    if (const auto refusal = admission_.may_greet(from_host, greeting_total_)) {
+        refuse_at_once(protocol, fd, peer, host, *refusal);
+        return;
+    }
+    auto socket = std::make_unique<UvHandle<uv_tcp_t>>(tick_timer_.get()->loop, uv_tcp_init);
+    if (const int rc = uv_tcp_open(socket->get(), fd); rc != 0) {
+        spdlog::warn("viewer {}: cannot use the accepted socket: {}", peer, uv_strerror(rc));
+        ::close(fd);
+        return;
+    }
+    ++greeting_by_host_[host];
+    ++greeting_total_;
     health_.connection_opened(protocol);
     const auto id = next_connection_id_++;
-    connections_.emplace(id, std::make_unique<Connection>(*this, protocol, std::move(socket), id));
+    connections_.emplace(
+        id, std::make_unique<Connection>(*this, protocol, std::move(socket), std::move(peer), std::move(host), id));
+}
+
+void Hub::refuse_at_once(int protocol, int fd, const std::string& peer, const std::string& host,
+                         const AdmissionDecision& refusal) {
+    // Said only if the socket takes it at once: a refused client gets no queue,
+    // no timer and no memory of ours.
+    const auto reply = protocols_[index(protocol)].protocol->refusal(*refusal.refused, refusal.detail);
+    if (!reply.empty()) (void)::send(fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::close(fd);
+    count_refusal(protocol, peer, host, *refusal.refused,
+                  std::string(to_string(*refusal.refused)) + " (" + refusal.detail + ")");
+}
+
+void Hub::refuse_without_descriptor(int protocol, const sockaddr_storage& address) {
+    count_refusal(protocol, socket_name(address), host_name(address), Rejection::no_descriptors,
+                  "no_descriptors (out of file descriptors: connection closed unanswered)");
+}
+
+void Hub::count_refusal(int protocol, std::string_view peer, std::string_view host, Rejection why,
+                        std::string_view reason) {
+    health_.count_rejection(protocol, why);
+    refusal_log_.refused(Connection::Clock::now(), peer, host, why, reason);
+}
+
+void Hub::greeting_ended(Connection& connection) {
+    --greeting_total_;
+    if (const auto found = greeting_by_host_.find(connection.host());
+        found != greeting_by_host_.end() && --found->second <= 0) {
+        greeting_by_host_.erase(found);
+    }
 }
 
 void Hub::apply(const ViewerSettings& viewer, const ServerSettings& server) {
     viewer_ = viewer;
     hello_timeout_ = server.hello_timeout;
-    admission_.set_max_viewers(server.max_viewers);
+    admission_.set_limits(server.max_viewers, {server.max_greeting_per_address, server.max_greeting});
     for (auto& [id, connection] : connections_) connection->set_queue_limits(queue_limits());
 }
 
@@ -112,6 +163,7 @@ void Hub::finish_shutdown() {
 void Hub::tick() {
     const auto now = Connection::Clock::now();
     for (auto& [id, connection] : connections_) connection->tick(now);
+    refusal_log_.flush(now);
 }
 
 void Hub::shutdown(std::function<void()> on_empty) {

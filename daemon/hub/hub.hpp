@@ -8,6 +8,7 @@
 #include "hub/admission.hpp"
 #include "hub/connection.hpp"
 #include "hub/health.hpp"
+#include "hub/refusal_log.hpp"
 #include "hub/viewer_protocol.hpp"
 #include "net/uv_handle.hpp"
 #include "outbox/zero_copy.hpp"
@@ -22,6 +23,7 @@ namespace camstream {
 class Hub {
 public:
     Hub(uv_loop_t* loop, const Settings& settings, Admission& admission, Health& health);
+
     // Every connection must have closed (shutdown() finished) first.
     ~Hub();
     Hub(const Hub&) = delete;
@@ -34,8 +36,11 @@ public:
 
     // Loop thread: a new frame for everyone.
     void publish(FramePtr frame);
-    // Takes an accepted socket; the hub owns its connection from here on.
-    void add_connection(int protocol, std::unique_ptr<UvHandle<uv_tcp_t>> socket);
+    // Takes an accepted socket, or refuses it at once (greeting limits); the hub
+    // owns the descriptor from here on.
+    void add_connection(int protocol, int fd, const sockaddr_storage& address);
+    // A connection the listener had to drop for want of a file descriptor.
+    void refuse_without_descriptor(int protocol, const sockaddr_storage& address);
     // Live reload of what can change without reconnecting anyone.
     void apply(const ViewerSettings& viewer, const ServerSettings& server);
     // Says goodbye to every viewer and calls on_empty once all are closed (or after a bound).
@@ -44,6 +49,11 @@ public:
 
     // --- for connections ---
     AdmissionDecision admit(Connection& connection, const Presented& presented);
+    // The connection has introduced itself (or is leaving): its greeting slot is free.
+    void greeting_ended(Connection& connection);
+    // Counts a refusal and logs it (throttled).
+    void count_refusal(int protocol, std::string_view peer, std::string_view host, Rejection why,
+                       std::string_view reason);
     // The newest frame framed for the protocol, if it is fresh enough to start a viewer with.
     FramedPtr first_picture(int protocol);
     void connection_closed(Connection& connection);
@@ -63,6 +73,8 @@ private:
     static std::size_t index(int protocol) { return static_cast<std::size_t>(protocol); }
     FramedPtr framed_latest(ProtocolEntry& entry);
     void tick();
+    void refuse_at_once(int protocol, int fd, const std::string& peer, const std::string& host,
+                        const AdmissionDecision& refusal);
     void finish_shutdown();
 
     Admission& admission_;
@@ -73,6 +85,10 @@ private:
     std::function<void(int)> viewers_changed_;
 
     std::map<std::uint64_t, std::unique_ptr<Connection>> connections_;
+    // Connections still introducing themselves, by address and in all.
+    std::map<std::string, int, std::less<>> greeting_by_host_;
+    int greeting_total_ = 0;
+    RefusalLog refusal_log_;
     std::uint64_t next_connection_id_ = 1;
     FramePtr latest_;
     FrameSplicer splicer_;

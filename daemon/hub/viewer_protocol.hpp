@@ -4,6 +4,7 @@
 // connection (its outbox, admission, timers, counting) is shared: connection.hpp.
 #pragma once
 
+#include "hub/admission.hpp"
 #include "media/framed_message.hpp"
 
 #include <chrono>
@@ -44,6 +45,9 @@ public:
     // Its label in logs and counters: "tcp", "http".
     virtual std::string_view name() const = 0;
     virtual std::unique_ptr<ProtocolSession> open_session() = 0;
+    // What a connection refused before it said anything is told, if anything
+    // (sent only if the socket takes it at once).
+    virtual Bytes refusal(Rejection why, std::string_view detail) const = 0;
     // Called once per frame, and only while this protocol has viewers.
     virtual FramedPtr frame(const FramePtr& frame) = 0;
 };

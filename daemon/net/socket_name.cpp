@@ -3,37 +3,43 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <array>
 
 namespace camstream {
-namespace {
 
-std::string format(const sockaddr_storage& address) {
-    std::array<char, 64> host{};
+std::string host_name(const sockaddr_storage& address) {
+    std::array<char, INET6_ADDRSTRLEN> host{};
     if (address.ss_family == AF_INET6) {
         const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
-        uv_ip6_name(v6, host.data(), host.size());
-        return fmt::format("[{}]:{}", host.data(), ntohs(v6->sin6_port));
+        if (inet_ntop(AF_INET6, &v6->sin6_addr, host.data(), host.size()) == nullptr) return "?";
+    } else if (address.ss_family == AF_INET) {
+        const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
+        if (inet_ntop(AF_INET, &v4->sin_addr, host.data(), host.size()) == nullptr) return "?";
+    } else {
+        return "?";
     }
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
-    uv_ip4_name(v4, host.data(), host.size());
-    return fmt::format("{}:{}", host.data(), ntohs(v4->sin_port));
+    return host.data();
 }
 
-}  // namespace
-
-std::string peer_name(const uv_tcp_t* socket) {
-    sockaddr_storage address{};
-    int length = sizeof(address);
-    if (uv_tcp_getpeername(socket, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
-    return format(address);
+std::string socket_name(const sockaddr_storage& address) {
+    if (address.ss_family == AF_INET6) {
+        return fmt::format("[{}]:{}", host_name(address), ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port));
+    }
+    if (address.ss_family == AF_INET) {
+        return fmt::format("{}:{}", host_name(address), ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port));
+    }
+    return "?";
 }
 
-std::string local_name(const uv_tcp_t* socket) {
+std::string local_name(int fd) {
     sockaddr_storage address{};
-    int length = sizeof(address);
-    if (uv_tcp_getsockname(socket, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
-    return format(address);
+    socklen_t length = sizeof(address);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
+    return socket_name(address);
 }
 
 }  // namespace camstream

@@ -1,13 +1,16 @@
-// Printable names of a TCP socket's two ends, e.g. 127.0.0.1:41234 or [::1]:10050.
+// Printable names of socket addresses, e.g. 127.0.0.1:41234 or [::1]:10050.
 #pragma once
 
-#include <uv.h>
+#include <sys/socket.h>
 
 #include <string>
 
 namespace camstream {
 
-std::string peer_name(const uv_tcp_t* socket);
-std::string local_name(const uv_tcp_t* socket);
+// "127.0.0.1:41234", "[::1]:10050".
+std::string socket_name(const sockaddr_storage& address);
+// The host part alone, "127.0.0.1", "::1": what connections are counted by.
+std::string host_name(const sockaddr_storage& address);
+std::string local_name(int fd);
 
 }  // namespace camstream

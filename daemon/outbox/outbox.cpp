@@ -2,7 +2,6 @@
 #include "outbox/outbox.hpp"
 
 #include "media/clock.hpp"
-#include "net/socket_name.hpp"
 #include "outbox/zero_copy.hpp"
 
 #include <spdlog/spdlog.h>
@@ -31,12 +30,12 @@ std::array<char, 4096> shared_read_buffer;
 
 }  // namespace
 
-Outbox::Outbox(std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::size_t send_buffer_bytes, QueueLimits limits,
-               FrameSplicer& splicer, Listener& listener)
+Outbox::Outbox(std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::string peer, std::size_t send_buffer_bytes,
+               QueueLimits limits, FrameSplicer& splicer, Listener& listener)
     : socket_(std::move(socket)),
       splicer_(splicer),
       listener_(listener),
-      peer_(peer_name(socket_->get())),
+      peer_(std::move(peer)),
       queue_(limits),
       last_sent_(Clock::now()) {
     socket_->get()->data = this;

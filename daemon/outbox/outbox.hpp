@@ -45,8 +45,9 @@ public:
         ~Listener() = default;
     };
 
-    Outbox(std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::size_t send_buffer_bytes, QueueLimits limits,
-           FrameSplicer& splicer, Listener& listener);
+    // peer: the connection's address, as the listener accepted it.
+    Outbox(std::unique_ptr<UvHandle<uv_tcp_t>> socket, std::string peer, std::size_t send_buffer_bytes,
+           QueueLimits limits, FrameSplicer& splicer, Listener& listener);
     Outbox(const Outbox&) = delete;
     Outbox& operator=(const Outbox&) = delete;
 

@@ -20,6 +20,9 @@ wire::Reason to_wire(Rejection rejection) {
         case Rejection::server_full: return wire::Reason::server_full;
         case Rejection::unauthorized: return wire::Reason::unauthorized;
         case Rejection::hello_timeout: return wire::Reason::hello_timeout;
+        case Rejection::address_limit:
+        case Rejection::greeting_limit:
+        case Rejection::no_descriptors: return wire::Reason::server_full;
         case Rejection::bad_hello: break;
     }
     return wire::Reason::malformed;
@@ -90,6 +93,11 @@ private:
 }  // namespace
 
 std::unique_ptr<ProtocolSession> V1Protocol::open_session() { return std::make_unique<V1Session>(*this); }
+
+Bytes V1Protocol::refusal(Rejection why, std::string_view detail) const {
+    // Before its hello a client expects a ServerHello: a reject is one.
+    return wire::encode_reject(to_wire(why), detail);
+}
 
 FramedPtr V1Protocol::frame(const FramePtr& frame) {
     wire::MessageHeader header;

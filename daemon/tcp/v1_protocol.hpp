@@ -18,6 +18,7 @@ public:
 
     std::string_view name() const override { return "tcp"; }
     std::unique_ptr<ProtocolSession> open_session() override;
+    Bytes refusal(Rejection why, std::string_view detail) const override;
     FramedPtr frame(const FramePtr& frame) override;
 
 private:

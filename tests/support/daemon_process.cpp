@@ -1,8 +1,12 @@
 // Starting and watching camstreamd for the integration tests.
 #include "support/daemon_process.hpp"
 
+#include <unistd.h>
+
 #include <cctype>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <stdexcept>
 
 #ifndef CAMSTREAMD_PATH
@@ -115,6 +119,24 @@ std::optional<long> DaemonProcess::rss_kib() const {
         if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
     }
     return std::nullopt;
+}
+
+double DaemonProcess::cpu_seconds() const {
+    // /proc/PID/stat: fields 14 and 15 are user and system time in clock ticks,
+    // after a command name that may itself hold spaces.
+    std::ifstream stat("/proc/" + std::to_string(pid()) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto after_name = text.rfind(')');
+    if (after_name == std::string::npos) return 0;
+    std::istringstream fields(text.substr(after_name + 2));
+    std::string field;
+    long long user = 0;
+    long long system = 0;
+    for (int index = 3; index <= 15 && fields >> field; ++index) {
+        if (index == 14) user = std::stoll(field);
+        if (index == 15) system = std::stoll(field);
+    }
+    return static_cast<double>(user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 ExitStatus DaemonProcess::stop(Duration grace) { return process_->stop(grace); }

@@ -43,6 +43,8 @@ public:
 
     // Resident set size from /proc/PID/status, in KiB; empty once the daemon is gone.
     std::optional<long> rss_kib() const;
+    // CPU time (user + system) the daemon has used so far, in seconds.
+    double cpu_seconds() const;
 
     bool running() { return process_->running(); }
     bool send_signal(int signal_number) { return process_->send_signal(signal_number); }

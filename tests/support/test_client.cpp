@@ -80,6 +80,15 @@ TestClient::TestClient(std::uint16_t port, Options options) {
             throw_errno("SO_RCVBUF");
         }
     }
+    if (!options.source_address.empty()) {
+        sockaddr_in source{};
+        source.sin_family = AF_INET;
+        if (inet_pton(AF_INET, options.source_address.c_str(), &source.sin_addr) != 1) {
+            throw std::runtime_error("bad source address " + options.source_address);
+        }
+        if (bind(fd_, reinterpret_cast<const sockaddr*>(&source), sizeof source) != 0) throw_errno("bind");
+        source_address_ = options.source_address;
+    }
     // A loopback connect completes or is refused at once; the backlog cannot make
     // it wait long, but bound it anyway.
     timeval timeout{10, 0};
@@ -100,7 +109,7 @@ TestClient::~TestClient() {
     if (fd_ >= 0) close(fd_);
 }
 
-std::string TestClient::peer_name() const { return "127.0.0.1:" + std::to_string(local_port_); }
+std::string TestClient::peer_name() const { return source_address_ + ":" + std::to_string(local_port_); }
 
 bool TestClient::send_bytes(std::span<const std::uint8_t> bytes) {
     const auto deadline = Clock::now() + std::chrono::seconds(10);

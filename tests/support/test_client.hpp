@@ -48,6 +48,9 @@ public:
         // Non-zero: SO_RCVBUF before connect, so a client that stops reading stalls
         // the server quickly (the kernel doubles it and enforces a minimum).
         int receive_buffer_bytes = 0;
+        // Non-empty: connect from this loopback address (127.0.0.2, ...), so one
+        // test can act as several hosts.
+        std::string source_address;
     };
 
     // Connects to 127.0.0.1:port (blocking, bounded); the socket is non-blocking afterwards.
@@ -59,7 +62,8 @@ public:
 
     int fd() const { return fd_; }
     std::uint16_t local_port() const { return local_port_; }
-    // "127.0.0.1:LOCALPORT": how the daemon names this viewer in its log.
+    // "SOURCE:LOCALPORT" (127.0.0.1 unless Options::source_address): how the
+    // daemon names this viewer in its log.
     std::string peer_name() const;
 
     // Raw bytes, for malformed input. False when the server has closed already.
@@ -104,6 +108,7 @@ private:
 
     int fd_ = -1;
     std::uint16_t local_port_ = 0;
+    std::string source_address_ = "127.0.0.1";
     Clock::time_point connected_at_;
     wire::StreamDecoder decoder_;
     std::optional<wire::ServerHello> server_hello_;
