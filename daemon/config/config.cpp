@@ -1,6 +1,8 @@
 // Loads and validates camstreamd's YAML configuration (see config.hpp).
 #include "config/config.hpp"
 
+#include "capture/source_uri.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -224,12 +226,6 @@ std::map<std::string, std::string> apply_overrides(YAML::Node& root,
     return origins;
 }
 
-bool valid_source_uri(const std::string& uri) {
-    if (uri == "testpattern") return true;
-    if (uri.rfind("file:", 0) == 0) return uri.size() > 5;
-    return test_pattern_hang_after(uri).has_value();
-}
-
 void read_settings(Reader& reader, const YAML::Node& root, Settings& settings) {
     std::vector<std::string> sections;
     for (const auto& [name, keys] : kSchema) sections.push_back(name);
@@ -252,9 +248,8 @@ void read_settings(Reader& reader, const YAML::Node& root, Settings& settings) {
 
     const auto source = section("source");
     reader.string(source["uri"], "source.uri", settings.source.uri);
-    if (!valid_source_uri(settings.source.uri)) {
-        reader.error(source["uri"], "source.uri",
-                     "'source.uri' is '" + settings.source.uri + "'; expected 'testpattern' or 'file:PATH'");
+    if (std::string expected; !parse_source_uri(settings.source.uri, expected)) {
+        reader.error(source["uri"], "source.uri", "'source.uri' is '" + settings.source.uri + "'; " + expected);
     }
     reader.integer(source["width"], "source.width", 16, 7680, settings.source.width);
     reader.integer(source["height"], "source.height", 16, 4320, settings.source.height);
@@ -363,9 +358,9 @@ std::string to_yaml(const Settings& s) {
 }
 
 std::optional<Duration> test_pattern_hang_after(std::string_view uri) {
-    constexpr std::string_view prefix = "testpattern:hang-after=";
-    if (uri.substr(0, prefix.size()) != prefix) return std::nullopt;
-    return parse_duration(uri.substr(prefix.size()));
+    std::string error;
+    const auto parsed = parse_source_uri(uri, error);
+    return parsed ? parsed->hang_after : std::nullopt;
 }
 
 }  // namespace camstream

@@ -28,8 +28,7 @@ ConfigResult parse_config(std::string_view yaml_text, const std::string& origin,
 // The effective configuration as YAML, for --check-config.
 std::string to_yaml(const Settings& settings);
 
-// "testpattern:hang-after=3s": a test pattern whose grab() blocks forever after
-// that long, as a hung camera read would (for testing the watchdog).
+// Kept until capture/test_pattern.cpp reads the URI with parse_source_uri().
 std::optional<Duration> test_pattern_hang_after(std::string_view uri);
 
 }  // namespace camstream
