@@ -1,9 +1,10 @@
-// Loading camstreamd's configuration: YAML (plus --set overrides) validated
-// strictly. Every error names where the bad value came from: FILE:LINE:COLUMN,
-// or the --set argument. The one include for callers: it brings the settings
-// and the value grammars along.
+// Loading camstreamd's configuration: YAML (plus --set overrides) read against
+// the schema and validated strictly. Every error names where the bad value came
+// from: FILE:LINE:COLUMN, or the --set argument. The one include for callers:
+// it brings the settings, the schema and the value grammars along.
 #pragma once
 
+#include "config/schema.hpp"
 #include "config/settings.hpp"
 #include "config/value_grammar.hpp"
 
@@ -25,7 +26,8 @@ ConfigResult load_config_file(const std::string& path, const std::vector<std::st
 ConfigResult parse_config(std::string_view yaml_text, const std::string& origin,
                           const std::vector<std::string>& overrides);
 
-// The effective configuration as YAML, for --check-config.
+// The effective configuration as YAML, for --check-config: every key, each
+// under its documentation as a comment. parse_config() reads it back unchanged.
 std::string to_yaml(const Settings& settings);
 
 // Kept until capture/test_pattern.cpp reads the URI with parse_source_uri().
