@@ -3,7 +3,6 @@
 // the YAML tree, applies --set overrides and says where each error is.
 #include "config/config.hpp"
 
-#include "capture/source_uri.hpp"
 #include "config/did_you_mean.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -194,12 +193,6 @@ std::string to_yaml(const Settings& settings) {
         }
     }
     return out;
-}
-
-std::optional<Duration> test_pattern_hang_after(std::string_view uri) {
-    std::string error;
-    const auto parsed = parse_source_uri(uri, error);
-    return parsed ? parsed->hang_after : std::nullopt;
 }
 
 }  // namespace camstream

@@ -8,7 +8,6 @@
 #include "config/settings.hpp"
 #include "config/value_grammar.hpp"
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +28,5 @@ ConfigResult parse_config(std::string_view yaml_text, const std::string& origin,
 // The effective configuration as YAML, for --check-config: every key, each
 // under its documentation as a comment. parse_config() reads it back unchanged.
 std::string to_yaml(const Settings& settings);
-
-// Kept until capture/test_pattern.cpp reads the URI with parse_source_uri().
-std::optional<Duration> test_pattern_hang_after(std::string_view uri);
 
 }  // namespace camstream
