@@ -6,7 +6,6 @@
 
 #include "capture/capture_thread.hpp"
 #include "config/config.hpp"
-#include "config/reload_stub.hpp"
 #include "hub/admission.hpp"
 #include "hub/health.hpp"
 #include "hub/hub.hpp"

@@ -1,7 +1,7 @@
 // Parses source.uri (see source_uri.hpp): SCHEME or SCHEME:REST, one row per scheme.
 #include "capture/source_uri.hpp"
 
-#include "config/config.hpp"
+#include "config/value_grammar.hpp"
 
 #include <array>
 
@@ -16,7 +16,8 @@ struct Scheme {
 };
 
 std::optional<SourceUri> parse_test_pattern(std::optional<std::string_view> rest, std::string& error) {
-    SourceUri uri{.kind = SourceUri::Kind::test_pattern};
+    SourceUri uri;
+    uri.kind = SourceUri::Kind::test_pattern;
     if (!rest) return uri;
     constexpr std::string_view hang_after = "hang-after=";
     if (rest->substr(0, hang_after.size()) != hang_after) {
@@ -36,7 +37,10 @@ std::optional<SourceUri> parse_file(std::optional<std::string_view> rest, std::s
         error = "expected 'file:PATH' with the path of a video file or of a folder of .jpg files";
         return std::nullopt;
     }
-    return SourceUri{.kind = SourceUri::Kind::file, .path = std::string(*rest)};
+    SourceUri uri;
+    uri.kind = SourceUri::Kind::file;
+    uri.path = std::string(*rest);
+    return uri;
 }
 
 constexpr std::array kSchemes = {

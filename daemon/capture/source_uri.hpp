@@ -3,7 +3,7 @@
 // Kind value here and one row in source_uri.cpp.
 #pragma once
 
-#include "config/config.hpp"
+#include "config/settings.hpp"
 
 #include <optional>
 #include <string>

@@ -1,12 +1,13 @@
-// Loads and validates camstreamd's YAML configuration (see config.hpp).
+// Loads and validates camstreamd's YAML configuration (see config.hpp). What
+// each key is and how its value is checked lives in the schema; this file walks
+// the YAML tree, applies --set overrides and says where each error is.
 #include "config/config.hpp"
 
-#include <uv.h>
+#include "config/did_you_mean.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -14,50 +15,23 @@
 namespace camstream {
 namespace {
 
-// The schema: each section and the keys it may hold.
-const std::map<std::string, std::vector<std::string>, std::less<>> kSchema = {
-    {"source", {"uri", "width", "height", "fps"}},
-    {"encoder", {"jpeg_quality"}},
-    {"server", {"listen", "max_viewers", "hello_timeout"}},
-    {"viewer", {"queue_frames", "queue_bytes", "socket_send_buffer", "stall_timeout", "heartbeat_interval"}},
-    {"log", {"level", "stats_interval"}},
-};
-
-const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn",
-                                             "error", "critical", "off"};
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
+// Each section once, in the order the table first names it.
+std::vector<std::string_view> section_names() {
+    std::vector<std::string_view> sections;
+    for (const auto& row : config_keys()) {
+        if (std::find(sections.begin(), sections.end(), row.section) == sections.end()) {
+            sections.push_back(row.section);
         }
     }
-    return row[b.size()];
+    return sections;
 }
 
-std::string did_you_mean(std::string_view key, const std::vector<std::string>& candidates) {
-    std::string best;
-    std::size_t best_distance = 3;  // farther than this is a different word, not a typo
-    for (const auto& candidate : candidates) {
-        const auto distance = edit_distance(key, candidate);
-        if (distance < best_distance) {
-            best_distance = distance;
-            best = candidate;
-        }
+std::vector<std::string_view> key_names(std::string_view section) {
+    std::vector<std::string_view> keys;
+    for (const auto& row : config_keys()) {
+        if (row.section == section) keys.push_back(row.key);
     }
-    return best.empty() ? std::string{} : " (did you mean '" + best + "'?)";
-}
-
-std::string join(const std::vector<std::string>& words) {
-    std::string out;
-    for (const auto& word : words) out += (out.empty() ? "" : ", ") + word;
-    return out;
+    return keys;
 }
 
 // Walks the YAML tree section by section, collecting every error with its position.
@@ -81,107 +55,25 @@ public:
     }
 
     // Reports unknown keys of a map; names = the keys it may hold.
-    void check_keys(const YAML::Node& map, const std::string& prefix,
-                    const std::vector<std::string>& names) {
+    void check_keys(const YAML::Node& map, const std::string& prefix, std::span<const std::string_view> names) {
         for (const auto& entry : map) {
             const auto key = entry.first.Scalar();
             if (std::find(names.begin(), names.end(), key) != names.end()) continue;
             const auto path = prefix.empty() ? key : prefix + "." + key;
             error(entry.first, path,
-                  "unknown key '" + path + "'" + did_you_mean(key, names) +
-                      "; expected one of: " + join(names));
+                  "unknown key '" + path + "'" + did_you_mean(key, names) + "; expected one of: " + join(names));
         }
     }
 
-    bool scalar(const YAML::Node& node, const std::string& path) {
-        if (node.IsScalar()) return true;
-        error(node, path, "'" + path + "' must be a single value, not a list or a map");
-        return false;
-    }
-
-    void integer(const YAML::Node& node, const std::string& path, long long min, long long max,
-                 auto& out) {
-        if (!node || !scalar(node, path)) return;
-        const auto& text = node.Scalar();
-        long long value = 0;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (ec != std::errc{} || end != text.data() + text.size()) {
-            error(node, path, "'" + path + "' must be an integer, got '" + text + "'");
-        } else if (value < min || value > max) {
-            error(node, path, "'" + path + "' is " + text + ", must be between " +
-                                  std::to_string(min) + " and " + std::to_string(max));
-        } else {
-            out = static_cast<std::remove_reference_t<decltype(out)>>(value);
-        }
-    }
-
-    void number(const YAML::Node& node, const std::string& path, double min, double max,
-                double& out) {
-        if (!node || !scalar(node, path)) return;
-        const auto& text = node.Scalar();
-        double value = 0;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
-            error(node, path, "'" + path + "' must be a number, got '" + text + "'");
-        } else if (value < min || value > max) {
-            std::ostringstream range;
-            range << "'" << path << "' is " << text << ", must be between " << min << " and " << max;
-            error(node, path, range.str());
-        } else {
-            out = value;
-        }
-    }
-
-    void string(const YAML::Node& node, const std::string& path, std::string& out) {
-        if (!node || !scalar(node, path)) return;
-        if (node.Scalar().empty()) {
-            error(node, path, "'" + path + "' must not be empty");
+    // A missing key keeps its default; anything else must satisfy the row.
+    void value(const YAML::Node& node, const ConfigKey& row, Settings& settings) {
+        if (!node) return;
+        const auto path = row.path();
+        if (!node.IsScalar()) {
+            error(node, path, "'" + path + "' must be a single value, not a list or a map");
             return;
         }
-        out = node.Scalar();
-    }
-
-    void choice(const YAML::Node& node, const std::string& path,
-                const std::vector<std::string>& choices, std::string& out) {
-        if (!node || !scalar(node, path)) return;
-        const auto& text = node.Scalar();
-        if (std::find(choices.begin(), choices.end(), text) == choices.end()) {
-            error(node, path, "'" + path + "' is '" + text + "'" + did_you_mean(text, choices) +
-                                  "; expected one of: " + join(choices));
-            return;
-        }
-        out = text;
-    }
-
-    void duration(const YAML::Node& node, const std::string& path, Duration min, Duration max,
-                  Duration& out) {
-        if (!node || !scalar(node, path)) return;
-        const auto value = parse_duration(node.Scalar());
-        if (!value) {
-            error(node, path, "'" + path + "' must be a duration such as 500ms, 10s or 2m, got '" +
-                                  node.Scalar() + "'");
-        } else if (*value < min || *value > max) {
-            error(node, path, "'" + path + "' is " + node.Scalar() + ", must be between " +
-                                  std::to_string(min.count()) + "ms and " +
-                                  std::to_string(max.count()) + "ms");
-        } else {
-            out = *value;
-        }
-    }
-
-    void byte_size(const YAML::Node& node, const std::string& path, std::size_t min,
-                   std::size_t max, std::size_t& out) {
-        if (!node || !scalar(node, path)) return;
-        const auto value = parse_byte_size(node.Scalar());
-        if (!value) {
-            error(node, path, "'" + path + "' must be a size such as 65536, 512KiB or 4MiB, got '" +
-                                  node.Scalar() + "'");
-        } else if (*value < min || *value > max) {
-            error(node, path, "'" + path + "' is " + node.Scalar() + ", must be between " +
-                                  std::to_string(min) + " and " + std::to_string(max) + " bytes");
-        } else {
-            out = *value;
-        }
+        if (auto reason = row.assign(row, node.Scalar(), settings)) error(node, path, *reason);
     }
 
 private:
@@ -225,86 +117,34 @@ std::map<std::string, std::string> apply_overrides(YAML::Node& root,
     return origins;
 }
 
-bool valid_source_uri(const std::string& uri) {
-    if (uri == "testpattern") return true;
-    if (uri.rfind("file:", 0) == 0) return uri.size() > 5;
-    return test_pattern_hang_after(uri).has_value();
-}
-
 void read_settings(Reader& reader, const YAML::Node& root, Settings& settings) {
-    std::vector<std::string> sections;
-    for (const auto& [name, keys] : kSchema) sections.push_back(name);
-    reader.check_keys(root, "", sections);
+    const auto sections = section_names();
+    // Listed alphabetically, as they were before the schema was a table, so
+    // the messages users and scripts have seen stay the same.
+    auto sorted_sections = sections;
+    std::sort(sorted_sections.begin(), sorted_sections.end());
+    reader.check_keys(root, "", sorted_sections);
 
-    auto section = [&](const std::string& name) -> YAML::Node {
-        const YAML::Node node = root[name];
-        if (!node || node.IsNull()) return YAML::Node(YAML::NodeType::Map);
-        if (!node.IsMap()) {
-            reader.error(node, name, "'" + name + "' must be a map of settings");
-            return YAML::Node(YAML::NodeType::Map);
+    for (const auto name : sections) {
+        const std::string section_name(name);
+        const YAML::Node section = root[section_name];
+        if (!section || section.IsNull()) continue;
+        if (!section.IsMap()) {
+            reader.error(section, section_name, "'" + section_name + "' must be a map of settings");
+            continue;
         }
-        reader.check_keys(node, name, kSchema.find(name)->second);
-        return node;
-    };
-
-    using std::chrono::hours;
-    using std::chrono::milliseconds;
-    using std::chrono::seconds;
-
-    const auto source = section("source");
-    reader.string(source["uri"], "source.uri", settings.source.uri);
-    if (!valid_source_uri(settings.source.uri)) {
-        reader.error(source["uri"], "source.uri",
-                     "'source.uri' is '" + settings.source.uri + "'; expected 'testpattern' or 'file:PATH'");
+        reader.check_keys(section, section_name, key_names(name));
+        for (const auto& row : config_keys()) {
+            if (row.section == name) reader.value(section[std::string(row.key)], row, settings);
+        }
     }
-    reader.integer(source["width"], "source.width", 16, 7680, settings.source.width);
-    reader.integer(source["height"], "source.height", 16, 4320, settings.source.height);
-    reader.number(source["fps"], "source.fps", 0.1, 240.0, settings.source.fps);
-
-    const auto encoder = section("encoder");
-    reader.integer(encoder["jpeg_quality"], "encoder.jpeg_quality", 1, 100,
-                   settings.encoder.jpeg_quality);
-
-    const auto server = section("server");
-    reader.string(server["listen"], "server.listen", settings.server.listen);
-    if (server["listen"] && !parse_listen_address(settings.server.listen)) {
-        reader.error(server["listen"], "server.listen",
-                     "'server.listen' is '" + settings.server.listen +
-                         "'; expected HOST:PORT such as 0.0.0.0:10050 or [::1]:10050");
-    }
-    reader.integer(server["max_viewers"], "server.max_viewers", 1, 100000,
-                   settings.server.max_viewers);
-    reader.duration(server["hello_timeout"], "server.hello_timeout", milliseconds(100),
-                    seconds(300), settings.server.hello_timeout);
-
-    const auto viewer = section("viewer");
-    reader.integer(viewer["queue_frames"], "viewer.queue_frames", 1, 100,
-                   settings.viewer.queue_frames);
-    reader.byte_size(viewer["queue_bytes"], "viewer.queue_bytes", 64u << 10, 1u << 30,
-                     settings.viewer.queue_bytes);
-    reader.byte_size(viewer["socket_send_buffer"], "viewer.socket_send_buffer", 16u << 10, 64u << 20,
-                     settings.viewer.socket_send_buffer);
-    reader.duration(viewer["stall_timeout"], "viewer.stall_timeout", milliseconds(200),
-                    hours(1), settings.viewer.stall_timeout);
-    reader.duration(viewer["heartbeat_interval"], "viewer.heartbeat_interval", milliseconds(100),
-                    seconds(60), settings.viewer.heartbeat_interval);
-
-    const auto log = section("log");
-    reader.choice(log["level"], "log.level", kLogLevels, settings.log.level);
-    reader.duration(log["stats_interval"], "log.stats_interval", milliseconds(100), hours(24),
-                    settings.log.stats_interval);
 }
 
-std::string format_duration(Duration duration) {
-    const auto ms = duration.count();
-    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-    return std::to_string(ms) + "ms";
-}
-
-std::string format_byte_size(std::size_t bytes) {
-    if (bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + "MiB";
-    if (bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + "KiB";
-    return std::to_string(bytes);
+// A value as YAML writes it: plain when it reads back as the same text, quoted otherwise.
+std::string yaml_scalar(const std::string& text) {
+    YAML::Emitter out;
+    out << text;
+    return out.c_str();
 }
 
 }  // namespace
@@ -342,112 +182,17 @@ ConfigResult load_config_file(const std::string& path, const std::vector<std::st
     return parse_config(text.str(), path, overrides);
 }
 
-std::string to_yaml(const Settings& s) {
-    YAML::Emitter out;
-    out << YAML::BeginMap;
-    out << YAML::Key << "source" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "uri" << YAML::Value << s.source.uri;
-    out << YAML::Key << "width" << YAML::Value << s.source.width;
-    out << YAML::Key << "height" << YAML::Value << s.source.height;
-    out << YAML::Key << "fps" << YAML::Value << s.source.fps;
-    out << YAML::EndMap;
-    out << YAML::Key << "encoder" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "jpeg_quality" << YAML::Value << s.encoder.jpeg_quality;
-    out << YAML::EndMap;
-    out << YAML::Key << "server" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "listen" << YAML::Value << s.server.listen;
-    out << YAML::Key << "max_viewers" << YAML::Value << s.server.max_viewers;
-    out << YAML::Key << "hello_timeout" << YAML::Value << format_duration(s.server.hello_timeout);
-    out << YAML::EndMap;
-    out << YAML::Key << "viewer" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "queue_frames" << YAML::Value << s.viewer.queue_frames;
-    out << YAML::Key << "queue_bytes" << YAML::Value << format_byte_size(s.viewer.queue_bytes);
-    out << YAML::Key << "socket_send_buffer" << YAML::Value << format_byte_size(s.viewer.socket_send_buffer);
-    out << YAML::Key << "stall_timeout" << YAML::Value << format_duration(s.viewer.stall_timeout);
-    out << YAML::Key << "heartbeat_interval" << YAML::Value
-        << format_duration(s.viewer.heartbeat_interval);
-    out << YAML::EndMap;
-    out << YAML::Key << "log" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "level" << YAML::Value << s.log.level;
-    out << YAML::Key << "stats_interval" << YAML::Value << format_duration(s.log.stats_interval);
-    out << YAML::EndMap;
-    out << YAML::EndMap;
-    return std::string(out.c_str()) + "\n";
-}
-
-namespace {
-
-// Splits "12.5ms" into 12.5 and "ms"; false when the number part is missing.
-bool split_number_unit(std::string_view text, double& number, std::string_view& unit) {
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (ec != std::errc{} || end == text.data() || !std::isfinite(number) || number < 0) return false;
-    unit = text.substr(static_cast<std::size_t>(end - text.data()));
-    while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
-    return true;
-}
-
-}  // namespace
-
-std::optional<Duration> test_pattern_hang_after(std::string_view uri) {
-    constexpr std::string_view prefix = "testpattern:hang-after=";
-    if (uri.substr(0, prefix.size()) != prefix) return std::nullopt;
-    return parse_duration(uri.substr(prefix.size()));
-}
-
-std::optional<Duration> parse_duration(std::string_view text) {
-    double number = 0;
-    std::string_view unit;
-    if (!split_number_unit(text, number, unit)) return std::nullopt;
-    double ms_per_unit = 0;
-    if (unit == "ms") ms_per_unit = 1;
-    else if (unit == "s") ms_per_unit = 1000;
-    else if (unit == "m" || unit == "min") ms_per_unit = 60'000;
-    else if (unit == "h") ms_per_unit = 3'600'000;
-    else return std::nullopt;
-    const double ms = number * ms_per_unit;
-    if (ms > 1e12) return std::nullopt;
-    return Duration(static_cast<Duration::rep>(std::llround(ms)));
-}
-
-std::optional<std::size_t> parse_byte_size(std::string_view text) {
-    double number = 0;
-    std::string_view unit;
-    if (!split_number_unit(text, number, unit)) return std::nullopt;
-    double multiplier = 0;
-    if (unit.empty() || unit == "B") multiplier = 1;
-    else if (unit == "KiB" || unit == "K" || unit == "k") multiplier = 1024.0;
-    else if (unit == "MiB" || unit == "M") multiplier = 1024.0 * 1024.0;
-    else if (unit == "GiB" || unit == "G") multiplier = 1024.0 * 1024.0 * 1024.0;
-    else if (unit == "kB" || unit == "KB") multiplier = 1000.0;
-    else if (unit == "MB") multiplier = 1e6;
-    else if (unit == "GB") multiplier = 1e9;
-    else return std::nullopt;
-    const double bytes = number * multiplier;
-    if (bytes > 1e15 || bytes != std::floor(bytes)) return std::nullopt;
-    return static_cast<std::size_t>(bytes);
-}
-
-std::optional<ListenAddress> parse_listen_address(std::string_view text) {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    ListenAddress address;
-    auto host = text.substr(0, colon);
-    const auto port_text = text.substr(colon + 1);
-    const auto [end, ec] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), address.port);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size() || address.port < 0 ||
-        address.port > 65535) {
-        return std::nullopt;
+std::string to_yaml(const Settings& settings) {
+    std::string out;
+    for (const auto section : section_names()) {
+        out += std::string(section) + ":\n";
+        for (const auto& row : config_keys()) {
+            if (row.section != section) continue;
+            out += "  # " + std::string(row.doc) + "\n";
+            out += "  " + std::string(row.key) + ": " + yaml_scalar(row.format(settings)) + "\n";
+        }
     }
-    const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
-    if (bracketed) host = host.substr(1, host.size() - 2);
-    address.host = std::string(host);
-    sockaddr_in v4{};
-    sockaddr_in6 v6{};
-    const bool is_v4 = !bracketed && uv_ip4_addr(address.host.c_str(), address.port, &v4) == 0;
-    const bool is_v6 = bracketed && uv_ip6_addr(address.host.c_str(), address.port, &v6) == 0;
-    if (!is_v4 && !is_v6) return std::nullopt;
-    return address;
+    return out;
 }
 
 }  // namespace camstream

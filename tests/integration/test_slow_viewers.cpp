@@ -68,7 +68,7 @@ TEST_CASE("heavy: slow viewers: stalled viewers slow nobody down and hold bounde
     const auto baseline_kib = daemon.rss_kib();
     REQUIRE(baseline_kib.has_value());
 
-    ViewerGroup stalled(daemon.port(), kStalledViewers, {kStalledReceiveBuffer});
+    ViewerGroup stalled(daemon.port(), kStalledViewers, {.receive_buffer_bytes = kStalledReceiveBuffer, .source_address = {}});
     for (auto* viewer : stalled.all()) REQUIRE(viewer->handshake().accepted());
     // From here on the stalled viewers do not read.
     const auto stalled_since = Clock::now();
@@ -158,7 +158,7 @@ TEST_CASE("heavy: slow viewers: a viewer stalled for the stall timeout is discon
     handshake_all(normal.all());
     pump_for(normal.all(), 2s);
 
-    ViewerGroup stalled(daemon.port(), kStalledViewers, {kStalledReceiveBuffer});
+    ViewerGroup stalled(daemon.port(), kStalledViewers, {.receive_buffer_bytes = kStalledReceiveBuffer, .source_address = {}});
     for (auto* viewer : stalled.all()) REQUIRE(viewer->handshake().accepted());
     const auto stalled_since = Clock::now();
 

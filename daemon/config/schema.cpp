@@ -1,0 +1,344 @@
+// The table of configuration keys (see schema.hpp). Each row names its field
+// of Settings by member pointers; the row factories below turn those into the
+// functions that read, print and compare it, so a key is declared only here.
+#include "config/schema.hpp"
+
+#include "capture/source_uri.hpp"
+#include "config/did_you_mean.hpp"
+#include "config/value_grammar.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+#include <type_traits>
+
+namespace camstream {
+namespace {
+
+using namespace std::chrono_literals;
+
+template <auto Section, auto Field>
+auto& field(Settings& settings) {
+    return (settings.*Section).*Field;
+}
+
+template <auto Section, auto Field>
+const auto& field(const Settings& settings) {
+    return (settings.*Section).*Field;
+}
+
+template <auto Section, auto Field>
+using FieldType = std::remove_cvref_t<decltype(field<Section, Field>(std::declval<const Settings&>()))>;
+
+template <auto Section, auto Field>
+bool same_field(const Settings& a, const Settings& b) {
+    return field<Section, Field>(a) == field<Section, Field>(b);
+}
+
+std::string quoted_path(const ConfigKey& row) {
+    return "'" + row.path() + "'";
+}
+
+// --- the grammars: each stores a valid value, or returns why it refused the text
+
+std::optional<std::string> read_integer(const ConfigKey& row, std::string_view text, long long& out) {
+    long long value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size()) {
+        return quoted_path(row) + " must be an integer, got '" + std::string(text) + "'";
+    }
+    const auto min = static_cast<long long>(row.min);
+    const auto max = static_cast<long long>(row.max);
+    if (value < min || value > max) {
+        return quoted_path(row) + " is " + std::string(text) + ", must be between " + std::to_string(min) +
+               " and " + std::to_string(max);
+    }
+    out = value;
+    return std::nullopt;
+}
+
+std::optional<std::string> read_number(const ConfigKey& row, std::string_view text, double& out) {
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
+        return quoted_path(row) + " must be a number, got '" + std::string(text) + "'";
+    }
+    if (value < row.min || value > row.max) {
+        std::ostringstream range;
+        range << quoted_path(row) << " is " << text << ", must be between " << row.min << " and " << row.max;
+        return range.str();
+    }
+    out = value;
+    return std::nullopt;
+}
+
+std::optional<std::string> read_duration(const ConfigKey& row, std::string_view text, Duration& out) {
+    const auto value = parse_duration(text);
+    if (!value) {
+        return quoted_path(row) + " must be a duration such as 500ms, 10s or 2m, got '" + std::string(text) + "'";
+    }
+    const auto min = static_cast<Duration::rep>(row.min);
+    const auto max = static_cast<Duration::rep>(row.max);
+    if (value->count() < min || value->count() > max) {
+        return quoted_path(row) + " is " + std::string(text) + ", must be between " + std::to_string(min) +
+               "ms and " + std::to_string(max) + "ms";
+    }
+    out = *value;
+    return std::nullopt;
+}
+
+std::optional<std::string> read_byte_size(const ConfigKey& row, std::string_view text, std::size_t& out) {
+    const auto value = parse_byte_size(text);
+    if (!value) {
+        return quoted_path(row) + " must be a size such as 65536, 512KiB or 4MiB, got '" + std::string(text) + "'";
+    }
+    const auto min = static_cast<std::size_t>(row.min);
+    const auto max = static_cast<std::size_t>(row.max);
+    if (*value < min || *value > max) {
+        return quoted_path(row) + " is " + std::string(text) + ", must be between " + std::to_string(min) +
+               " and " + std::to_string(max) + " bytes";
+    }
+    out = *value;
+    return std::nullopt;
+}
+
+// Strings, choices, listen addresses and source URIs are all stored as written.
+std::optional<std::string> read_text(const ConfigKey& row, std::string_view text, std::string& out) {
+    if (row.kind == ValueKind::choice) {
+        if (std::find(row.choices.begin(), row.choices.end(), text) == row.choices.end()) {
+            return quoted_path(row) + " is '" + std::string(text) + "'" + did_you_mean(text, row.choices) +
+                   "; expected one of: " + join(row.choices);
+        }
+    } else if (text.empty()) {
+        return quoted_path(row) + " must not be empty";
+    } else if (row.kind == ValueKind::listen_address && !parse_listen_address(text)) {
+        return quoted_path(row) + " is '" + std::string(text) +
+               "'; expected HOST:PORT such as 0.0.0.0:10050 or [::1]:10050";
+    } else if (row.kind == ValueKind::source_uri) {
+        std::string error;
+        if (!parse_source_uri(text, error)) return quoted_path(row) + " is '" + std::string(text) + "'; " + error;
+    }
+    out = std::string(text);
+    return std::nullopt;
+}
+
+// --- binding a grammar to a field ---------------------------------------------
+
+// Integer and byte-size fields may be int or std::size_t; the grammar reads the
+// widest type and the bounds guarantee the value fits.
+template <auto Section, auto Field, ValueKind Kind>
+std::optional<std::string> assign_field(const ConfigKey& row, std::string_view text, Settings& settings) {
+    auto& out = field<Section, Field>(settings);
+    using T = FieldType<Section, Field>;
+    std::optional<std::string> error;
+    if constexpr (Kind == ValueKind::integer) {
+        long long value = 0;
+        error = read_integer(row, text, value);
+        if (!error) out = static_cast<T>(value);
+    } else if constexpr (Kind == ValueKind::byte_size) {
+        std::size_t value = 0;
+        error = read_byte_size(row, text, value);
+        if (!error) out = static_cast<T>(value);
+    } else if constexpr (Kind == ValueKind::number) {
+        error = read_number(row, text, out);
+    } else if constexpr (Kind == ValueKind::duration) {
+        error = read_duration(row, text, out);
+    } else {
+        error = read_text(row, text, out);
+    }
+    return error;
+}
+
+template <auto Section, auto Field, ValueKind Kind>
+std::string format_field(const Settings& settings) {
+    const auto& value = field<Section, Field>(settings);
+    if constexpr (Kind == ValueKind::integer) {
+        return std::to_string(value);
+    } else if constexpr (Kind == ValueKind::byte_size) {
+        return format_byte_size(value);
+    } else if constexpr (Kind == ValueKind::number) {
+        // The shortest text that reads back as the same double: 0.1, not 0.10000000000000001.
+        std::array<char, 32> text{};
+        const auto [end, ec] = std::to_chars(text.data(), text.data() + text.size(), value);
+        return std::string(text.data(), end);
+    } else if constexpr (Kind == ValueKind::duration) {
+        return format_duration(value);
+    } else {
+        return value;
+    }
+}
+
+template <auto Section, auto Field, ValueKind Kind, class Bound = double>
+constexpr ConfigKey make_key(std::string_view section, std::string_view key, Bound min, Bound max,
+                             std::span<const std::string_view> choices, OnReload on_reload, std::string_view doc) {
+    using T = FieldType<Section, Field>;
+    constexpr bool fits = [] {
+        switch (Kind) {
+            case ValueKind::integer:
+            case ValueKind::byte_size: return std::is_integral_v<T>;
+            case ValueKind::number: return std::is_same_v<T, double>;
+            case ValueKind::duration: return std::is_same_v<T, Duration>;
+            default: return std::is_same_v<T, std::string>;
+        }
+    }();
+    static_assert(fits, "the key's grammar does not fit the type of its field");
+    double low = 0;
+    double high = 0;
+    if constexpr (std::is_same_v<Bound, Duration>) {
+        low = static_cast<double>(min.count());
+        high = static_cast<double>(max.count());
+    } else {
+        low = static_cast<double>(min);
+        high = static_cast<double>(max);
+    }
+    return ConfigKey{.section = section,
+                     .key = key,
+                     .kind = Kind,
+                     .min = low,
+                     .max = high,
+                     .choices = choices,
+                     .on_reload = on_reload,
+                     .doc = doc,
+                     .assign = &assign_field<Section, Field, Kind>,
+                     .format = &format_field<Section, Field, Kind>,
+                     .same = &same_field<Section, Field>};
+}
+
+// The row factories, one per grammar, as Redis has createIntConfig() and friends.
+
+template <auto Section, auto Field>
+constexpr ConfigKey integer_key(std::string_view section, std::string_view key, long long min, long long max,
+                                OnReload on_reload, std::string_view doc) {
+    return make_key<Section, Field, ValueKind::integer>(section, key, min, max, {}, on_reload, doc);
+}
+
+template <auto Section, auto Field>
+constexpr ConfigKey number_key(std::string_view section, std::string_view key, double min, double max,
+                               OnReload on_reload, std::string_view doc) {
+    return make_key<Section, Field, ValueKind::number>(section, key, min, max, {}, on_reload, doc);
+}
+
+template <auto Section, auto Field>
+constexpr ConfigKey duration_key(std::string_view section, std::string_view key, Duration min, Duration max,
+                                 OnReload on_reload, std::string_view doc) {
+    return make_key<Section, Field, ValueKind::duration>(section, key, min, max, {}, on_reload, doc);
+}
+
+template <auto Section, auto Field>
+constexpr ConfigKey byte_size_key(std::string_view section, std::string_view key, std::size_t min,
+                                  std::size_t max, OnReload on_reload, std::string_view doc) {
+    return make_key<Section, Field, ValueKind::byte_size>(section, key, min, max, {}, on_reload, doc);
+}
+
+template <auto Section, auto Field>
+constexpr ConfigKey choice_key(std::string_view section, std::string_view key,
+                               std::span<const std::string_view> choices, OnReload on_reload,
+                               std::string_view doc) {
+    return make_key<Section, Field, ValueKind::choice>(section, key, 0, 0, choices, on_reload, doc);
+}
+
+// string, listen_address and source_uri: text whose grammar, if any, is the kind's.
+template <auto Section, auto Field, ValueKind Kind>
+constexpr ConfigKey text_key(std::string_view section, std::string_view key, OnReload on_reload,
+                             std::string_view doc) {
+    return make_key<Section, Field, Kind>(section, key, 0, 0, {}, on_reload, doc);
+}
+
+constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug", "info", "warn",
+                                                         "error", "critical", "off"};
+
+using enum OnReload;
+
+// The order here is the order of --check-config's output and of the errors
+// found in one section.
+constexpr std::array kKeys = {
+    text_key<&Settings::source, &SourceSettings::uri, ValueKind::source_uri>(
+        "source", "uri", reopens_source,
+        "where pictures come from: testpattern, file:PATH (a video file or a folder of .jpg files, "
+        "looped) or testpattern:hang-after=DURATION (hangs like a stuck camera)"),
+    integer_key<&Settings::source, &SourceSettings::width>(
+        "source", "width", 16, 7680, reopens_source,
+        "picture width in pixels; file sources use the file's own size"),
+    integer_key<&Settings::source, &SourceSettings::height>(
+        "source", "height", 16, 4320, reopens_source,
+        "picture height in pixels; file sources use the file's own size"),
+    number_key<&Settings::source, &SourceSettings::fps>(
+        "source", "fps", 0.1, 240.0, reopens_source,
+        "nominal frame rate; file and test-pattern sources are paced to it"),
+
+    integer_key<&Settings::encoder, &EncoderSettings::jpeg_quality>(
+        "encoder", "jpeg_quality", 1, 100, live,
+        "JPEG quality, 1 (smallest) to 100 (best)"),
+
+    text_key<&Settings::server, &ServerSettings::listen, ValueKind::listen_address>(
+        "server", "listen", reopens_listener,
+        "address and TCP port viewers connect to: HOST:PORT or [IPv6]:PORT; port 0 picks a free port"),
+    integer_key<&Settings::server, &ServerSettings::max_viewers>(
+        "server", "max_viewers", 1, 100000, live,
+        "viewers streaming at once; more are refused with \"server full\""),
+    duration_key<&Settings::server, &ServerSettings::hello_timeout>(
+        "server", "hello_timeout", 100ms, 300s, live,
+        "time a new connection has to send its hello"),
+    integer_key<&Settings::server, &ServerSettings::max_greeting_per_address>(
+        "server", "max_greeting_per_address", 1, 10000, live,
+        "connections from one address that have not sent their hello yet; more are refused at once"),
+    integer_key<&Settings::server, &ServerSettings::max_greeting>(
+        "server", "max_greeting", 1, 100000, live,
+        "connections from all addresses that have not sent their hello yet; more are refused at once"),
+
+    integer_key<&Settings::viewer, &ViewerSettings::queue_frames>(
+        "viewer", "queue_frames", 1, 100, live,
+        "frames waiting per viewer; when full the oldest is dropped, so a slow viewer gets the freshest picture"),
+    byte_size_key<&Settings::viewer, &ViewerSettings::queue_bytes>(
+        "viewer", "queue_bytes", 64u << 10, 1u << 30, live,
+        "bytes waiting per viewer before the oldest frame is dropped"),
+    byte_size_key<&Settings::viewer, &ViewerSettings::socket_send_buffer>(
+        "viewer", "socket_send_buffer", 16u << 10, 64u << 20, live,
+        "kernel send buffer per viewer socket: bounds what a stalled viewer holds; must fit a frame "
+        "and the network's round trip"),
+    duration_key<&Settings::viewer, &ViewerSettings::stall_timeout>(
+        "viewer", "stall_timeout", 200ms, 1h, live,
+        "a viewer whose socket accepts nothing this long is disconnected"),
+    duration_key<&Settings::viewer, &ViewerSettings::heartbeat_interval>(
+        "viewer", "heartbeat_interval", 100ms, 60s, live,
+        "a viewer sent nothing this long gets a heartbeat (the source's state)"),
+
+    choice_key<&Settings::log, &LogSettings::level>(
+        "log", "level", kLogLevels, live,
+        "how much is logged: trace, debug, info, warn, error, critical or off"),
+    duration_key<&Settings::log, &LogSettings::stats_interval>(
+        "log", "stats_interval", 100ms, 24h, live,
+        "how often the one-line summary (viewers, fps, drops, latency) is logged"),
+};
+
+}  // namespace
+
+std::string_view to_string(OnReload effect) {
+    switch (effect) {
+        case OnReload::live: return "live";
+        case OnReload::reopens_source: return "reopens_source";
+        case OnReload::reopens_listener: return "reopens_listener";
+    }
+    return "unknown";
+}
+
+std::string ConfigKey::path() const {
+    return std::string(section) + "." + std::string(key);
+}
+
+std::span<const ConfigKey> config_keys() {
+    return kKeys;
+}
+
+std::vector<SettingChange> changed_settings(const Settings& before, const Settings& after) {
+    std::vector<SettingChange> changes;
+    for (const auto& row : kKeys) {
+        if (row.same(before, after)) continue;
+        changes.push_back({row.path(), row.format(before), row.format(after), row.on_reload});
+    }
+    return changes;
+}
+
+}  // namespace camstream
