@@ -139,10 +139,9 @@ int Daemon::run() {
     notifier_->ready();
 
     uv_run(loop_.get(), UV_RUN_DEFAULT);
-    const auto& capture = health_.capture();
     spdlog::info("camstreamd stopped: {} frames captured, {} encoded, {} published, {} sent, {} dropped, "
                  "{} connections, {} rejected, {} stalled; {} frames replaced before the loop took them",
-                 capture.frames_captured, capture.frames_encoded, health_.frames_handed_over(),
+                 health_.frames_captured(), health_.frames_encoded(), health_.frames_handed_over(),
                  health_.frames_sent(), health_.frames_dropped(), health_.connections(), health_.rejections(),
                  health_.stalls(), health_.frames_replaced());
     return 0;

@@ -36,6 +36,38 @@ private:
     std::string reason_;
 };
 
+std::unique_ptr<Source> make_file_source(const std::string& path, const SourceSettings& settings,
+                                         const StopSignal& stop);
+
+// A file: source whose path does not exist (yet): each open() looks again, so a
+// folder or file that appears later (a mount, a camera's upload) is picked up
+// by the capture thread's ordinary retries.
+class PendingFileSource final : public Source {
+public:
+    PendingFileSource(std::string path, const SourceSettings& settings, const StopSignal& stop)
+        : path_(std::move(path)), settings_(settings), stop_(stop) {}
+    bool open(std::string& error) override {
+        std::error_code ec;
+        if (!std::filesystem::exists(path_, ec)) {
+            error = path_ + ": no such file or folder";
+            return false;
+        }
+        source_ = make_file_source(path_, settings_, stop_);
+        return source_->open(error);
+    }
+    bool grab() override { return source_ && source_->grab(); }
+    bool retrieve(SourceImage& out) override { return source_ && source_->retrieve(out); }
+    cv::Size size() const override { return source_ ? source_->size() : cv::Size(); }
+    double fps() const override { return source_ ? source_->fps() : settings_.fps; }
+    std::string describe() const override { return source_ ? source_->describe() : "file:" + path_; }
+
+private:
+    std::string path_;
+    SourceSettings settings_;
+    const StopSignal& stop_;
+    std::unique_ptr<Source> source_;
+};
+
 std::filesystem::path executable_dir() {
     std::array<char, 4096> path{};
     const auto length = readlink("/proc/self/exe", path.data(), path.size() - 1);
@@ -67,6 +99,13 @@ std::unique_ptr<Source> load_video_source(const std::string& path, const SourceS
     return std::make_unique<UnavailableSource>("file:" + path, "video files need the video module: " + errors);
 }
 
+std::unique_ptr<Source> make_file_source(const std::string& path, const SourceSettings& settings,
+                                         const StopSignal& stop) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return std::make_unique<JpegFolderSource>(path, settings, stop);
+    return load_video_source(path, settings, stop);
+}
+
 }  // namespace
 
 std::unique_ptr<Source> make_source(const SourceSettings& settings, const StopSignal& stop) {
@@ -78,13 +117,10 @@ std::unique_ptr<Source> make_source(const SourceSettings& settings, const StopSi
             return std::make_unique<TestPatternSource>(settings, uri->hang_after, stop);
         case SourceUri::Kind::file: {
             std::error_code ec;
-            if (std::filesystem::is_directory(uri->path, ec)) {
-                return std::make_unique<JpegFolderSource>(uri->path, settings, stop);
-            }
             if (!std::filesystem::exists(uri->path, ec)) {
-                return std::make_unique<UnavailableSource>(settings.uri, uri->path + ": no such file or folder");
+                return std::make_unique<PendingFileSource>(uri->path, settings, stop);
             }
-            return load_video_source(uri->path, settings, stop);
+            return make_file_source(uri->path, settings, stop);
         }
     }
     return std::make_unique<UnavailableSource>(settings.uri, "unknown source kind");

@@ -26,8 +26,10 @@ struct ServerSettings {
     std::string listen = "0.0.0.0:10050";
     int max_viewers = 100;
     Duration hello_timeout{5000};
-    int max_greeting_per_address = 8;
-    int max_greeting = 128;
+    // One host may open a burst of viewers at once (an NVR, a load test with
+    // 64 handshakes in flight); a flood from one host still leaves most slots.
+    int max_greeting_per_address = 64;
+    int max_greeting = 256;
 };
 
 struct ViewerSettings {

@@ -28,8 +28,8 @@ inline constexpr std::size_t kRejectionKinds = 7;
 // memory but no viewer slot: they are limited apart from viewers, per address
 // so that one host cannot keep everyone else out.
 struct GreetingLimits {
-    int per_address = 8;
-    int total = 128;
+    int per_address = 64;
+    int total = 256;
 };
 std::string_view to_string(Rejection rejection);
 

@@ -23,8 +23,10 @@ std::uint64_t sum(const std::vector<ProtocolCounters>& protocols, Field field) {
 void Health::capture_started(std::int64_t now_us, double nominal_fps) {
     capture_started_us_ = now_us;
     nominal_fps_ = nominal_fps;
-    capture_.last_capture_us = 0;
-    capture_.state = wire::SourceState::starting;
+    captured_before_ += capture_.frames_captured;
+    encoded_before_ += capture_.frames_encoded;
+    // Sequence numbers carry on across threads; the rest is the new thread's to report.
+    capture_ = CaptureStatus{.last_sequence = capture_.last_sequence};
 }
 
 void Health::frame_handed_over(const Frame& frame, std::uint64_t frames_replaced) {

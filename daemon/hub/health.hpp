@@ -81,6 +81,9 @@ public:
     std::uint64_t last_sequence() const { return capture_.last_sequence; }
     const SourceInfo& source() const { return source_; }
     const CaptureStatus& capture() const { return capture_; }
+    // Over every capture thread the daemon ran (a reopened source starts its own count at 0).
+    std::uint64_t frames_captured() const { return captured_before_ + capture_.frames_captured; }
+    std::uint64_t frames_encoded() const { return encoded_before_ + capture_.frames_encoded; }
 
     int viewers() const;
     int open_connections() const;
@@ -104,6 +107,8 @@ private:
     SourceInfo source_;
     CaptureStatus capture_;
     std::int64_t capture_started_us_ = 0;
+    std::uint64_t captured_before_ = 0;  // by capture threads before this one
+    std::uint64_t encoded_before_ = 0;
     double nominal_fps_ = 30;
     std::uint64_t frames_handed_over_ = 0;
     std::uint64_t frames_replaced_ = 0;

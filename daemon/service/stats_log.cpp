@@ -8,9 +8,6 @@
 namespace camstream {
 namespace {
 
-// A reopened source starts its totals from zero again.
-std::uint64_t grown(std::uint64_t now, std::uint64_t before) { return now >= before ? now - before : now; }
-
 double ms(double microseconds) { return microseconds / 1000.0; }
 
 }  // namespace
@@ -29,7 +26,6 @@ void StatsLog::set_interval(Duration interval) {
 
 void StatsLog::report() {
     const double seconds = std::chrono::duration<double>(interval_).count();
-    const auto& capture = health_.capture();
     const auto& latencies = health_.latencies();
     const auto send = latencies.send.since(latencies_.send);
     const auto encode = latencies.encode.since(latencies_.encode);
@@ -39,13 +35,14 @@ void StatsLog::report() {
         "fps_out={:.1f} drops={} stalls={} rejections={} send_latency_ms p50={:.2f} p99={:.2f} "
         "encode_ms p50={:.2f} p99={:.2f} handover_ms p50={:.2f} p99={:.2f}",
         health_.viewers(), health_.open_connections(), wire::to_string(health_.source_state(wall_clock_us())),
-        static_cast<double>(grown(capture.frames_captured, capture_.frames_captured)) / seconds,
-        static_cast<double>(grown(capture.frames_encoded, capture_.frames_encoded)) / seconds,
+        static_cast<double>(health_.frames_captured() - frames_captured_) / seconds,
+        static_cast<double>(health_.frames_encoded() - frames_encoded_) / seconds,
         static_cast<double>(health_.frames_sent() - frames_sent_) / seconds, health_.frames_dropped() - frames_dropped_,
         health_.stalls() - stalls_, health_.rejections() - rejections_, ms(send.percentile(0.5)),
         ms(send.percentile(0.99)), ms(encode.percentile(0.5)), ms(encode.percentile(0.99)),
         ms(hand_over.percentile(0.5)), ms(hand_over.percentile(0.99)));
-    capture_ = capture;
+    frames_captured_ = health_.frames_captured();
+    frames_encoded_ = health_.frames_encoded();
     frames_sent_ = health_.frames_sent();
     frames_dropped_ = health_.frames_dropped();
     stalls_ = health_.stalls();

@@ -23,7 +23,8 @@ private:
     Duration interval_;
     UvHandle<uv_timer_t> timer_;
     // What the previous line reported, to report differences.
-    CaptureStatus capture_;
+    std::uint64_t frames_captured_ = 0;
+    std::uint64_t frames_encoded_ = 0;
     std::uint64_t frames_sent_ = 0;
     std::uint64_t frames_dropped_ = 0;
     std::uint64_t stalls_ = 0;

@@ -45,6 +45,8 @@ const std::vector<OtherValue> kOtherValues = {
     {"server.listen", "'[::1]:0'", "[::1]:0", OnReload::reopens_listener},  // YAML must quote it
     {"server.max_viewers", "5", "5", OnReload::live},
     {"server.hello_timeout", "1.5s", "1500ms", OnReload::live},
+    {"server.max_greeting_per_address", "3", "3", OnReload::live},
+    {"server.max_greeting", "40", "40", OnReload::live},
     {"viewer.queue_frames", "4", "4", OnReload::live},
     {"viewer.queue_bytes", "3MiB", "3MiB", OnReload::live},
     {"viewer.socket_send_buffer", "512KiB", "512KiB", OnReload::live},

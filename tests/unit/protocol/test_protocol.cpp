@@ -850,8 +850,8 @@ TEST_CASE("protocol: random garbage never crashes the decoders nor yields items 
 
 // --- the specification document stays honest ---------------------------------------------
 
-TEST_CASE("protocol: the example bytes in PROTOCOL.md section 7 are what the encoders produce") {
-    const auto blocks = hex_blocks(section_lines(source_file("docs/PROTOCOL.md"), "## 7."));
+TEST_CASE("protocol: the example bytes in PROTOCOL.md section 8 are what the encoders produce") {
+    const auto blocks = hex_blocks(section_lines(source_file("docs/PROTOCOL.md"), "## 8."));
     REQUIRE(blocks.size() == 3);
 
     wire::ClientHello hello;
