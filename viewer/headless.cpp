@@ -191,6 +191,8 @@ public:
             {"height", std::to_string(height_)},
             {"latency_ms", latency_json(percentiles(latencies_ms_))},
             {"sequence_gaps", std::to_string(gaps_.missing())},
+            {"sequence_resets", std::to_string(gaps_.resets())},
+            {"sequence_discontinuities", std::to_string(gaps_.discontinuities())},
             {"decode_errors", std::to_string(decode_errors_)},
             {"reconnects", std::to_string(reconnects)},
         });

@@ -1,7 +1,10 @@
 // Integration: camview, the real viewer binary, against the real daemon: headless
-// mode (JSON lines, --save, exit codes) and window mode under Xvfb.
+// mode (JSON lines, --save, exit codes) and window mode under Xvfb; and against
+// scripted servers that send what the daemon never would (frames that are not
+// JPEG images, hostile sequence numbers and timestamps, garbage after the hello).
 #include "support/camview_process.hpp"
 #include "support/daemon_process.hpp"
+#include "support/scripted_server.hpp"
 #include "support/test_client.hpp"
 
 #include <doctest/doctest.h>
@@ -13,8 +16,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 using namespace camstream::test;
@@ -45,6 +50,31 @@ void check_json_lines(const ProcessResult& result, const std::string& expected_f
     CAPTURE(summary);
     CHECK(json_field(summary, "type") == std::optional<std::string>("summary"));
     CHECK(json_field(summary, "frames") == std::optional<std::string>(expected_frames));
+}
+
+std::optional<std::uint64_t> number_field(const std::string& line, std::string_view key) {
+    const auto value = json_field(line, key);
+    if (!value || value->empty() || value->find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    return std::stoull(*value);
+}
+
+using Bytes = std::vector<std::uint8_t>;
+
+// A real 320x240 JPEG (a gradient, so it is not trivially small).
+Bytes good_jpeg() {
+    cv::Mat image(240, 320, CV_8UC3);
+    for (int y = 0; y < image.rows; ++y) {
+        for (int x = 0; x < image.cols; ++x) {
+            image.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<std::uint8_t>(x),
+                                                  static_cast<std::uint8_t>(y),
+                                                  static_cast<std::uint8_t>(x + y));
+        }
+    }
+    Bytes out;
+    if (!cv::imencode(".jpg", image, out)) throw std::runtime_error("cannot encode a JPEG");
+    return out;
 }
 
 std::optional<std::filesystem::path> find_program(const std::string& name) {
@@ -264,4 +294,43 @@ TEST_CASE("heavy: camview: window mode shows the picture under Xvfb") {
     CAPTURE(stopped.describe());
     CHECK_FALSE(stopped.needed_kill);
     CHECK(daemon.stop().exited_with(0));
+}
+
+TEST_CASE("camview: hostile sequence numbers and timestamps give sane counts, not overflows") {
+    constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
+    constexpr std::uint64_t kTwoTo63 = std::uint64_t{1} << 63;
+    struct Sent {
+        std::uint64_t sequence;
+        std::uint64_t timestamp_us;  // 0: now
+    };
+    // 4 is missing (one gap); the jump to 2^64-1 is a discontinuity; back to 1 a
+    // reset (a restarted daemon). Timestamps near 2^63 and 2^64 overflowed the
+    // latency computation (undefined behaviour, fatal in the sanitizer build).
+    const std::vector<Sent> sent{
+        {1, 0}, {2, kTwoTo63}, {3, 0}, {5, kMax}, {kMax, 0}, {1, kTwoTo63 - 1}, {2, 0}, {3, 0},
+    };
+    const Bytes jpeg = good_jpeg();
+    ScriptedServer server([&](ScriptedConnection& connection) {
+        if (!connection.read_hello() || !connection.send_accept()) return;
+        for (const auto& frame : sent) {
+            const auto timestamp = frame.timestamp_us == 0 ? wall_clock_us() : frame.timestamp_us;
+            if (!connection.send_frame(frame.sequence, timestamp, jpeg)) return;
+        }
+        connection.wait_for_close(30s);
+    });
+    const auto result = run_camview({"--headless", "--frames", std::to_string(sent.size()),
+                                     "--timeout", "20", loopback_address(server.port())},
+                                    60s);
+    INFO(all_lines(result));
+    CHECK(result.status.exited_with(0));
+    check_json_lines(result, std::to_string(sent.size()));
+    const auto summary = result.stdout_lines().back();
+    CAPTURE(summary);
+    CHECK(number_field(summary, "sequence_gaps") == std::optional<std::uint64_t>(1));
+    CHECK(number_field(summary, "sequence_discontinuities") == std::optional<std::uint64_t>(1));
+    CHECK(number_field(summary, "sequence_resets") == std::optional<std::uint64_t>(1));
+    // The latencies are numbers (some hugely negative), not nan or inf.
+    const auto max_latency = json_field(summary, "max");
+    REQUIRE(max_latency.has_value());
+    CHECK(std::isfinite(std::stod(*max_latency)));
 }
