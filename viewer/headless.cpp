@@ -93,7 +93,7 @@ public:
             if (outcome_ != Outcome::running) return;
         }
         // Decoding and saving stay outside the lock so progress is never delayed by them.
-        const cv::Mat image = decode_jpeg(jpeg);
+        const DecodedJpeg decoded = decode_jpeg(jpeg);
         std::optional<std::string> save_error;
         if (settings_.save_directory) {
             const auto name = "frame-" + std::to_string(header.sequence) + ".jpg";
@@ -103,11 +103,14 @@ public:
         std::lock_guard lock(mutex_);
         if (outcome_ != Outcome::running) return;
         ++frames_;
-        if (!image.empty()) {
-            width_ = image.cols;
-            height_ = image.rows;
-        } else {
-            ++decode_errors_;
+        switch (decoded.problem) {
+            case JpegProblem::none:
+                width_ = decoded.image.cols;
+                height_ = decoded.image.rows;
+                break;
+            case JpegProblem::truncated: ++truncated_frames_; break;
+            case JpegProblem::not_jpeg:
+            case JpegProblem::undecodable: ++decode_errors_; break;
         }
         latencies_ms_.push_back(latency_ms);
         gaps_.record(header.sequence);
@@ -162,6 +165,12 @@ public:
         return failure_;
     }
 
+    // Frames that arrived but were no complete, decodable JPEG.
+    std::uint64_t bad_frames() {
+        std::lock_guard lock(mutex_);
+        return decode_errors_ + truncated_frames_;
+    }
+
     // Rate and median latency cover the frames since the previous progress line.
     std::string progress_line(SteadyClock::time_point now) {
         std::lock_guard lock(mutex_);
@@ -194,6 +203,7 @@ public:
             {"sequence_resets", std::to_string(gaps_.resets())},
             {"sequence_discontinuities", std::to_string(gaps_.discontinuities())},
             {"decode_errors", std::to_string(decode_errors_)},
+            {"truncated_frames", std::to_string(truncated_frames_)},
             {"reconnects", std::to_string(reconnects)},
         });
     }
@@ -223,7 +233,8 @@ private:
     Outcome outcome_ = Outcome::running;
     std::string failure_;
     std::uint64_t frames_ = 0;
-    std::uint64_t decode_errors_ = 0;
+    std::uint64_t decode_errors_ = 0;    // not a JPEG, or one that does not decode
+    std::uint64_t truncated_frames_ = 0;  // a JPEG without its end marker
     std::uint64_t accepted_sessions_ = 0;
     int width_ = 0;
     int height_ = 0;
@@ -280,7 +291,14 @@ int run_headless(const StreamClientSettings& client_settings, const HeadlessSett
     client.join();
 
     print_line(recorder.summary_line(end));
-    if (recorder.outcome() == Outcome::complete) return 0;
+    if (recorder.outcome() == Outcome::complete) {
+        const auto bad = recorder.bad_frames();
+        if (bad == 0) return 0;
+        std::fprintf(stderr, "camview: %llu of %llu frames were not complete JPEG images\n",
+                     static_cast<unsigned long long>(bad),
+                     static_cast<unsigned long long>(settings.frames));
+        return kExitBadFrames;
+    }
     // A rejection was already reported by the client as it happened.
     if (recorder.outcome() != Outcome::rejected) {
         std::fprintf(stderr, "camview: %s\n", recorder.failure().c_str());

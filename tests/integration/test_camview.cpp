@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <limits>
+#include <random>
 #include <sstream>
 
 using namespace camstream::test;
@@ -75,6 +76,38 @@ Bytes good_jpeg() {
     Bytes out;
     if (!cv::imencode(".jpg", image, out)) throw std::runtime_error("cannot encode a JPEG");
     return out;
+}
+
+// The kinds of frame payload a broken source or a hostile server may send.
+Bytes random_bytes(std::mt19937& random, std::size_t size) {
+    Bytes out(size);
+    for (auto& byte : out) byte = static_cast<std::uint8_t>(random());
+    if (!out.empty()) out[0] = 0x42;  // never FF by chance: this one is "not a JPEG"
+    return out;
+}
+// Start and end markers around noise: looks like a JPEG, does not decode.
+Bytes markers_around_garbage(std::mt19937& random) {
+    Bytes out{0xFF, 0xD8, 0xFF};
+    const auto noise = random_bytes(random, 2000);
+    out.insert(out.end(), noise.begin(), noise.end());
+    out.push_back(0xFF);
+    out.push_back(0xD9);
+    return out;
+}
+// A good JPEG cut short: libjpeg would still decode it, grey below the cut.
+Bytes truncated(const Bytes& jpeg) { return Bytes(jpeg.begin(), jpeg.end() - 200); }
+
+// A scripted server that accepts one viewer and sends it `payloads` as frames
+// numbered from 1, then waits for it to leave.
+ScriptedServer::Script stream_of(std::vector<Bytes> payloads) {
+    return [payloads = std::move(payloads)](ScriptedConnection& connection) {
+        if (!connection.read_hello() || !connection.send_accept()) return;
+        std::uint64_t sequence = 0;
+        for (const auto& payload : payloads) {
+            if (!connection.send_frame(++sequence, wall_clock_us(), payload)) return;
+        }
+        connection.wait_for_close(30s);
+    };
 }
 
 std::optional<std::filesystem::path> find_program(const std::string& name) {
@@ -294,6 +327,71 @@ TEST_CASE("heavy: camview: window mode shows the picture under Xvfb") {
     CAPTURE(stopped.describe());
     CHECK_FALSE(stopped.needed_kill);
     CHECK(daemon.stop().exited_with(0));
+}
+
+TEST_CASE("camview: --headless exits 3 on frames that are not JPEG images, and counts them") {
+    // 30 frames: random bytes, empty frames, markers around noise, truncated JPEGs.
+    std::mt19937 random(12);
+    const Bytes jpeg = good_jpeg();
+    std::vector<Bytes> payloads;
+    for (int i = 0; i < 30; ++i) {
+        switch (i % 4) {
+            case 0: payloads.push_back(random_bytes(random, 5000)); break;
+            case 1: payloads.push_back({}); break;
+            case 2: payloads.push_back(markers_around_garbage(random)); break;
+            case 3: payloads.push_back(truncated(jpeg)); break;
+        }
+    }
+    ScriptedServer server(stream_of(payloads));
+    const auto result = run_camview(
+        {"--headless", "--frames", "30", "--timeout", "20", loopback_address(server.port())}, 60s);
+    INFO(all_lines(result));
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.status.exited_with(3));
+    check_json_lines(result, "30");
+    const auto summary = result.stdout_lines().back();
+    CAPTURE(summary);
+    // i % 4 == 3 for 7 of the 30: truncated; the other 23 do not decode at all.
+    CHECK(number_field(summary, "decode_errors") == std::optional<std::uint64_t>(23));
+    CHECK(number_field(summary, "truncated_frames") == std::optional<std::uint64_t>(7));
+    CHECK(result.stderr_text.find("not complete JPEG images") != std::string::npos);
+}
+
+TEST_CASE("camview: --headless exits 3 when the only bad frames are truncated JPEGs") {
+    const Bytes jpeg = good_jpeg();
+    std::vector<Bytes> payloads(10, jpeg);
+    payloads[3] = truncated(jpeg);
+    payloads[8] = truncated(jpeg);
+    ScriptedServer server(stream_of(payloads));
+    const auto result = run_camview(
+        {"--headless", "--frames", "10", "--timeout", "20", loopback_address(server.port())}, 60s);
+    INFO(all_lines(result));
+    CHECK(result.status.exited_with(3));
+    check_json_lines(result, "10");
+    const auto summary = result.stdout_lines().back();
+    CAPTURE(summary);
+    CHECK(number_field(summary, "decode_errors") == std::optional<std::uint64_t>(0));
+    CHECK(number_field(summary, "truncated_frames") == std::optional<std::uint64_t>(2));
+}
+
+TEST_CASE("camview: --headless exits 0 when every frame from a scripted server is a complete JPEG") {
+    const Bytes jpeg = good_jpeg();
+    std::vector<Bytes> payloads(30, jpeg);
+    // Zero bytes after the end marker are padding some capture drivers add, not a cut.
+    payloads[5].insert(payloads[5].end(), {0x00, 0x00});
+    ScriptedServer server(stream_of(payloads));
+    const auto result = run_camview(
+        {"--headless", "--frames", "30", "--timeout", "20", loopback_address(server.port())}, 60s);
+    INFO(all_lines(result));
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.status.exited_with(0));
+    check_json_lines(result, "30");
+    const auto summary = result.stdout_lines().back();
+    CAPTURE(summary);
+    CHECK(number_field(summary, "decode_errors") == std::optional<std::uint64_t>(0));
+    CHECK(number_field(summary, "truncated_frames") == std::optional<std::uint64_t>(0));
+    CHECK(number_field(summary, "width") == std::optional<std::uint64_t>(320));
+    CHECK(number_field(summary, "height") == std::optional<std::uint64_t>(240));
 }
 
 TEST_CASE("camview: hostile sequence numbers and timestamps give sane counts, not overflows") {
