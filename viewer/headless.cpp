@@ -80,10 +80,7 @@ public:
     HeadlessRecorder(const HeadlessSettings& settings, SteadyClock::time_point start)
         : settings_(settings), start_(start), rate_(start) {}
 
-    void on_accepted(const wire::StreamInfo&) override {
-        std::lock_guard lock(mutex_);
-        ++accepted_sessions_;
-    }
+    void on_accepted(const wire::StreamInfo&) override {}
 
     void on_frame(const wire::MessageHeader& header, std::span<const std::uint8_t> jpeg) override {
         const auto arrived = SteadyClock::now();
@@ -141,6 +138,11 @@ public:
         source_state_ = "unknown";
     }
 
+    void on_reconnecting(std::uint64_t reconnects) override {
+        std::lock_guard lock(mutex_);
+        reconnects_ = reconnects;
+    }
+
     // Waits until the run is over or `deadline` passes; true when it is over.
     bool wait_until_finished(SteadyClock::time_point deadline) {
         std::unique_lock lock(mutex_);
@@ -190,7 +192,6 @@ public:
 
     std::string summary_line(SteadyClock::time_point now) {
         std::lock_guard lock(mutex_);
-        const auto reconnects = accepted_sessions_ > 0 ? accepted_sessions_ - 1 : 0;
         return json_object({
             {"type", json_string("summary")},
             {"frames", std::to_string(frames_)},
@@ -204,7 +205,7 @@ public:
             {"sequence_discontinuities", std::to_string(gaps_.discontinuities())},
             {"decode_errors", std::to_string(decode_errors_)},
             {"truncated_frames", std::to_string(truncated_frames_)},
-            {"reconnects", std::to_string(reconnects)},
+            {"reconnects", std::to_string(reconnects_)},
         });
     }
 
@@ -235,7 +236,7 @@ private:
     std::uint64_t frames_ = 0;
     std::uint64_t decode_errors_ = 0;    // not a JPEG, or one that does not decode
     std::uint64_t truncated_frames_ = 0;  // a JPEG without its end marker
-    std::uint64_t accepted_sessions_ = 0;
+    std::uint64_t reconnects_ = 0;        // connection attempts after the first
     int width_ = 0;
     int height_ = 0;
     std::vector<double> latencies_ms_;

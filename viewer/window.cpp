@@ -97,6 +97,9 @@ public:
         status_.retry_at = SteadyClock::now() + retry_in;
     }
 
+    // The countdown on screen already shows that a new attempt follows.
+    void on_reconnecting(std::uint64_t) override {}
+
 private:
     LatestFrame frames_;
     std::mutex mutex_;

@@ -24,6 +24,7 @@
 #include <sstream>
 
 using namespace camstream::test;
+namespace wire = camstream::wire;
 using namespace std::chrono_literals;
 
 namespace {
@@ -51,6 +52,19 @@ void check_json_lines(const ProcessResult& result, const std::string& expected_f
     CAPTURE(summary);
     CHECK(json_field(summary, "type") == std::optional<std::string>("summary"));
     CHECK(json_field(summary, "frames") == std::optional<std::string>(expected_frames));
+}
+
+// The summary line: the last JSON line whose type is "summary" in the output.
+std::optional<std::string> summary_of(const std::string& output) {
+    std::optional<std::string> summary;
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);) {
+        if (looks_like_json_object(line) &&
+            json_field(line, "type") == std::optional<std::string>("summary")) {
+            summary = line;
+        }
+    }
+    return summary;
 }
 
 std::optional<std::uint64_t> number_field(const std::string& line, std::string_view key) {
@@ -262,6 +276,10 @@ TEST_CASE("camview: reconnects to a restarted daemon and completes its frame cou
     REQUIRE(summary.has_value());
     CAPTURE(*summary);
     CHECK(json_field(*summary, "frames") == std::optional<std::string>("60"));
+    // At least the connection to the second daemon was a reconnect.
+    const auto reconnects = number_field(*summary, "reconnects");
+    REQUIRE(reconnects.has_value());
+    CHECK(*reconnects >= 1);
     CHECK(second.stop().exited_with(0));
 }
 
@@ -431,4 +449,76 @@ TEST_CASE("camview: hostile sequence numbers and timestamps give sane counts, no
     const auto max_latency = json_field(summary, "max");
     REQUIRE(max_latency.has_value());
     CHECK(std::isfinite(std::stod(*max_latency)));
+}
+
+TEST_CASE("camview: after errors on accepted streams it reconnects with growing waits and counts each") {
+    // Every connection is accepted, then ends badly, each time another way.
+    const Bytes oversized = [] {
+        wire::MessageHeader header;
+        header.payload_length = static_cast<std::uint32_t>(wire::kMaxPayloadLength + 1);
+        const auto bytes = wire::encode(header);
+        return Bytes(bytes.begin(), bytes.end());
+    }();
+    const Bytes unknown_type = [] {
+        wire::MessageHeader header;
+        header.type = static_cast<wire::MessageType>(999);
+        const auto bytes = wire::encode(header);
+        return Bytes(bytes.begin(), bytes.end());
+    }();
+    std::mt19937 random(5);
+    const Bytes garbage = random_bytes(random, 300);
+    const Bytes goodbye = wire::encode_message(
+        wire::MessageType::goodbye, 0, wall_clock_us(),
+        wire::encode_payload(wire::Goodbye{wire::Reason::shutting_down, "scripted"}));
+    ScriptedServer server([&](ScriptedConnection& connection) {
+        if (!connection.read_hello() || !connection.send_accept()) return;
+        switch (connection.index() % 5) {
+            case 0: connection.send(oversized); break;
+            case 1: connection.send(unknown_type); break;
+            case 2: connection.send(garbage); break;
+            case 3: connection.reset(); return;
+            case 4: connection.send(goodbye); break;
+        }
+        connection.wait_for_close(5s);
+    });
+
+    // Waits of 0.5, 1, 2 and 4 s put connections at about 0, 0.5, 1.5, 3.5 and
+    // 7.5 s, and the next at 15.5 s, well after the run. A fixed 0.5 s would
+    // make about 18.
+    const auto result = run_camview(
+        {"--headless", "--frames", "1000", "--timeout", "9.5", loopback_address(server.port())},
+        60s);
+    server.stop();
+    INFO(all_lines(result));
+    CHECK(result.status.exited_with(1));  // the timeout: no frame ever came
+    const auto connections = server.connections();
+    CAPTURE(connections);
+    CHECK(connections >= 4);
+    CHECK(connections <= 6);
+
+    const auto accepted = server.accepted_at();
+    std::vector<double> intervals_s;
+    for (std::size_t i = 1; i < accepted.size(); ++i) {
+        intervals_s.push_back(std::chrono::duration<double>(accepted[i] - accepted[i - 1]).count());
+    }
+    std::ostringstream shown;
+    for (const auto interval : intervals_s) shown << interval << " ";
+    INFO("seconds between connections: " << shown.str());
+    const std::vector<double> expected_s{0.5, 1.0, 2.0, 4.0};
+    for (std::size_t i = 0; i < std::min(intervals_s.size(), expected_s.size()); ++i) {
+        CAPTURE(i);
+        CHECK(intervals_s[i] >= expected_s[i] * 0.9);
+        CHECK(intervals_s[i] < expected_s[i] + 1.5);
+    }
+
+    const auto summary = summary_of(result.stdout_text);
+    REQUIRE(summary.has_value());
+    CAPTURE(*summary);
+    REQUIRE(connections >= 1);
+    CHECK(number_field(*summary, "reconnects") == std::optional<std::uint64_t>(connections - 1));
+    CHECK(number_field(*summary, "frames") == std::optional<std::uint64_t>(0));
+    // Each way of ending was seen and said.
+    CHECK(result.stderr_text.find("exceeds the 16 MiB limit") != std::string::npos);
+    CHECK(result.stderr_text.find("unknown message type 999") != std::string::npos);
+    CHECK(result.stderr_text.find("goodbye") != std::string::npos);
 }
