@@ -5,6 +5,17 @@
 
 namespace camstream::wire {
 
+namespace {
+
+// A header may declare up to 16 MiB, and costs its sender 24 bytes. Reserving the
+// declared length at once would let a hostile server take 16 MiB of a viewer's
+// memory per header, so the payload buffer grows only with what has arrived:
+// doubling while small (few copies for ordinary frames), then in steps of at
+// most this much.
+constexpr std::size_t kPayloadGrowthLimit = 1024 * 1024;
+
+}  // namespace
+
 DecodeStatus ClientHelloDecoder::fail(Reason reason, std::string text) {
     error_ = reason;
     error_text_ = std::move(text);
@@ -131,11 +142,23 @@ DecodeStatus StreamDecoder::finish_header() {
                                            " bytes exceeds the 16 MiB limit");
     }
     header_.type = static_cast<MessageType>(type);
+    // The buffer keeps the capacity earned by earlier frames; nothing is reserved
+    // for this one until its bytes arrive (append_payload).
     payload_.clear();
-    if (keep_payload_) payload_.reserve(header_.payload_length);
     payload_have_ = 0;
     stage_ = Stage::payload;
     return DecodeStatus::need_more;
+}
+
+void StreamDecoder::append_payload(std::span<const std::uint8_t> bytes) {
+    const std::size_t needed = payload_.size() + bytes.size();
+    if (needed > payload_.capacity()) {
+        // Never past the declared length, never more than a bounded step past the
+        // bytes in hand.
+        const std::size_t headroom = std::min(needed, kPayloadGrowthLimit);
+        payload_.reserve(std::min<std::size_t>(header_.payload_length, needed + headroom));
+    }
+    payload_.insert(payload_.end(), bytes.begin(), bytes.end());
 }
 
 DecodeStatus StreamDecoder::next(std::span<const std::uint8_t>& input) {
@@ -164,10 +187,7 @@ DecodeStatus StreamDecoder::next(std::span<const std::uint8_t>& input) {
             case Stage::payload: {
                 const std::size_t take =
                     std::min<std::size_t>(header_.payload_length - payload_have_, input.size());
-                if (keep_payload_) {
-                    payload_.insert(payload_.end(), input.begin(),
-                                    input.begin() + static_cast<std::ptrdiff_t>(take));
-                }
+                if (keep_payload_) append_payload(input.first(take));
                 payload_have_ += take;
                 input = input.subspan(take);
                 if (payload_have_ < header_.payload_length) return DecodeStatus::need_more;

@@ -59,6 +59,10 @@ public:
     Reason error() const { return error_; }
     const std::string& error_text() const { return error_text_; }
 
+    // Bytes of memory the decoder holds for input (partial and complete items).
+    // It grows with the bytes that arrived, not with the lengths the server declares.
+    std::size_t buffered_capacity() const { return scratch_.capacity() + payload_.capacity(); }
+
 private:
     enum class Stage { hello_fixed, hello_body, header, payload, failed };
 
@@ -68,6 +72,8 @@ private:
     DecodeStatus finish_hello_fixed();
     DecodeStatus finish_hello_body();
     DecodeStatus finish_header();
+    // Appends payload bytes, growing the buffer by at most kPayloadGrowthLimit past them.
+    void append_payload(std::span<const std::uint8_t> bytes);
 
     bool keep_payload_;
     Stage stage_ = Stage::hello_fixed;

@@ -80,10 +80,7 @@ public:
     HeadlessRecorder(const HeadlessSettings& settings, SteadyClock::time_point start)
         : settings_(settings), start_(start), rate_(start) {}
 
-    void on_accepted(const wire::StreamInfo&) override {
-        std::lock_guard lock(mutex_);
-        ++accepted_sessions_;
-    }
+    void on_accepted(const wire::StreamInfo&) override {}
 
     void on_frame(const wire::MessageHeader& header, std::span<const std::uint8_t> jpeg) override {
         const auto arrived = SteadyClock::now();
@@ -93,7 +90,7 @@ public:
             if (outcome_ != Outcome::running) return;
         }
         // Decoding and saving stay outside the lock so progress is never delayed by them.
-        const cv::Mat image = decode_jpeg(jpeg);
+        const DecodedJpeg decoded = decode_jpeg(jpeg);
         std::optional<std::string> save_error;
         if (settings_.save_directory) {
             const auto name = "frame-" + std::to_string(header.sequence) + ".jpg";
@@ -103,11 +100,14 @@ public:
         std::lock_guard lock(mutex_);
         if (outcome_ != Outcome::running) return;
         ++frames_;
-        if (!image.empty()) {
-            width_ = image.cols;
-            height_ = image.rows;
-        } else {
-            ++decode_errors_;
+        switch (decoded.problem) {
+            case JpegProblem::none:
+                width_ = decoded.image.cols;
+                height_ = decoded.image.rows;
+                break;
+            case JpegProblem::truncated: ++truncated_frames_; break;
+            case JpegProblem::not_jpeg:
+            case JpegProblem::undecodable: ++decode_errors_; break;
         }
         latencies_ms_.push_back(latency_ms);
         gaps_.record(header.sequence);
@@ -138,6 +138,11 @@ public:
         source_state_ = "unknown";
     }
 
+    void on_reconnecting(std::uint64_t reconnects) override {
+        std::lock_guard lock(mutex_);
+        reconnects_ = reconnects;
+    }
+
     // Waits until the run is over or `deadline` passes; true when it is over.
     bool wait_until_finished(SteadyClock::time_point deadline) {
         std::unique_lock lock(mutex_);
@@ -162,6 +167,12 @@ public:
         return failure_;
     }
 
+    // Frames that arrived but were no complete, decodable JPEG.
+    std::uint64_t bad_frames() {
+        std::lock_guard lock(mutex_);
+        return decode_errors_ + truncated_frames_;
+    }
+
     // Rate and median latency cover the frames since the previous progress line.
     std::string progress_line(SteadyClock::time_point now) {
         std::lock_guard lock(mutex_);
@@ -181,7 +192,6 @@ public:
 
     std::string summary_line(SteadyClock::time_point now) {
         std::lock_guard lock(mutex_);
-        const auto reconnects = accepted_sessions_ > 0 ? accepted_sessions_ - 1 : 0;
         return json_object({
             {"type", json_string("summary")},
             {"frames", std::to_string(frames_)},
@@ -191,8 +201,11 @@ public:
             {"height", std::to_string(height_)},
             {"latency_ms", latency_json(percentiles(latencies_ms_))},
             {"sequence_gaps", std::to_string(gaps_.missing())},
+            {"sequence_resets", std::to_string(gaps_.resets())},
+            {"sequence_discontinuities", std::to_string(gaps_.discontinuities())},
             {"decode_errors", std::to_string(decode_errors_)},
-            {"reconnects", std::to_string(reconnects)},
+            {"truncated_frames", std::to_string(truncated_frames_)},
+            {"reconnects", std::to_string(reconnects_)},
         });
     }
 
@@ -221,8 +234,9 @@ private:
     Outcome outcome_ = Outcome::running;
     std::string failure_;
     std::uint64_t frames_ = 0;
-    std::uint64_t decode_errors_ = 0;
-    std::uint64_t accepted_sessions_ = 0;
+    std::uint64_t decode_errors_ = 0;    // not a JPEG, or one that does not decode
+    std::uint64_t truncated_frames_ = 0;  // a JPEG without its end marker
+    std::uint64_t reconnects_ = 0;        // connection attempts after the first
     int width_ = 0;
     int height_ = 0;
     std::vector<double> latencies_ms_;
@@ -278,7 +292,14 @@ int run_headless(const StreamClientSettings& client_settings, const HeadlessSett
     client.join();
 
     print_line(recorder.summary_line(end));
-    if (recorder.outcome() == Outcome::complete) return 0;
+    if (recorder.outcome() == Outcome::complete) {
+        const auto bad = recorder.bad_frames();
+        if (bad == 0) return 0;
+        std::fprintf(stderr, "camview: %llu of %llu frames were not complete JPEG images\n",
+                     static_cast<unsigned long long>(bad),
+                     static_cast<unsigned long long>(settings.frames));
+        return kExitBadFrames;
+    }
     // A rejection was already reported by the client as it happened.
     if (recorder.outcome() != Outcome::rejected) {
         std::fprintf(stderr, "camview: %s\n", recorder.failure().c_str());

@@ -12,13 +12,19 @@
 namespace camstream::viewer {
 
 struct HeadlessSettings {
-    std::uint64_t frames = 0;                             // success once this many frames arrived
+    std::uint64_t frames = 0;                             // the run ends once this many arrived
     std::optional<std::filesystem::path> save_directory;  // frame-<seq>.jpg per frame
     std::chrono::milliseconds timeout{30000};             // failure when reached first
 };
 
-// Returns the exit code: 0 when all frames arrived, 1 on timeout, rejection or a
-// frame that could not be saved. The summary line is printed in every case.
+// Exit code when all frames arrived but at least one was not a complete JPEG.
+inline constexpr int kExitBadFrames = 3;
+
+// Returns the exit code: 0 when all frames arrived and every one was a complete,
+// decodable JPEG; kExitBadFrames when they arrived but one or more was not (a
+// health check must not pass on a broken stream); 1 on timeout, rejection or a
+// frame that could not be saved, whatever the frames were. The summary line is
+// printed in every case.
 int run_headless(const StreamClientSettings& client_settings, const HeadlessSettings& settings);
 
 }  // namespace camstream::viewer

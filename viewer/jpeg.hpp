@@ -5,10 +5,26 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace camstream::viewer {
 
-// The BGR image, or an empty Mat when the bytes are not a valid JPEG.
-cv::Mat decode_jpeg(std::span<const std::uint8_t> jpeg);
+// Why a payload gave no picture. The protocol promises one complete JPEG image
+// per frame, so each of these is a fault of the sender, never of the link: TCP
+// delivers a frame's bytes intact or not at all.
+enum class JpegProblem {
+    none,
+    not_jpeg,     // empty, or does not start with the SOI marker (FF D8 FF)
+    truncated,    // starts like a JPEG but does not end with the EOI marker (FF D9)
+    undecodable,  // has both markers, but the decoder cannot make a picture of it
+};
+std::string_view to_string(JpegProblem problem);
+
+struct DecodedJpeg {
+    cv::Mat image;  // BGR; empty unless problem is none
+    JpegProblem problem = JpegProblem::none;
+};
+
+DecodedJpeg decode_jpeg(std::span<const std::uint8_t> jpeg);
 
 }  // namespace camstream::viewer

@@ -76,8 +76,10 @@ int main(int argc, char** argv) {
         ->type_name("N");
 
     auto* headless = app.add_flag("--headless", options.headless,
-                                  "no window: print JSON progress and a summary on stdout");
-    auto* frames = app.add_option("--frames", options.frames, "headless: succeed after N frames")
+                                  "no window: print JSON progress and a summary on stdout; "
+                                  "see the exit status below");
+    auto* frames = app.add_option("--frames", options.frames,
+                                  "headless: stop after N frames (exit status below)")
                        ->type_name("N")
                        ->check(CLI::PositiveNumber)
                        ->needs(headless);
@@ -91,6 +93,17 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber)
         ->needs(headless);
     headless->needs(frames);
+    app.footer(
+        "Exit status with --headless:\n"
+        "  0  N frames arrived and every one was a complete JPEG image\n"
+        "  1  --timeout passed first, the daemon refused us, or --save failed\n"
+        "  2  bad command line\n"
+        "  3  N frames arrived, but one or more was not a complete JPEG image:\n"
+        "     not a JPEG, not decodable, or truncated (no end marker); the summary\n"
+        "     counts them in decode_errors and truncated_frames.\n"
+        "A single bad frame is enough for 3: TCP delivers a frame intact or not at\n"
+        "all, so a frame that does not decode means the camera or the daemon is\n"
+        "broken, and a health check built on camview must not pass on it.");
 
     try {
         app.parse(argc, argv);

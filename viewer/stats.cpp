@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace camstream::viewer {
@@ -11,7 +12,18 @@ double latency_ms_since(std::uint64_t capture_timestamp_us) {
     const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    return static_cast<double>(now_us - static_cast<std::int64_t>(capture_timestamp_us)) / 1000.0;
+    return latency_ms_between(capture_timestamp_us, static_cast<std::int64_t>(now_us));
+}
+
+double latency_ms_between(std::uint64_t capture_timestamp_us, std::int64_t now_us) {
+    // The builtin subtracts in infinite precision and says whether the result
+    // fits. It can only fail towards the negative side: the difference is at most
+    // now_us, but a timestamp near 2^64 puts it far below -2^63.
+    std::int64_t difference_us = 0;
+    if (__builtin_sub_overflow(now_us, capture_timestamp_us, &difference_us)) {
+        difference_us = std::numeric_limits<std::int64_t>::min();
+    }
+    return static_cast<double>(difference_us) / 1000.0;
 }
 
 double RateMeter::rate(SteadyClock::time_point now) {
@@ -28,7 +40,22 @@ double RateMeter::close_window(SteadyClock::time_point now) {
 }
 
 void SequenceGapCounter::record(std::uint64_t sequence) {
-    if (previous_ && sequence > *previous_ + 1) missing_ += sequence - *previous_ - 1;
+    if (previous_) {
+        if (sequence <= *previous_) {
+            ++resets_;
+        } else {
+            // sequence > previous, so this cannot wrap.
+            const std::uint64_t gap = sequence - *previous_ - 1;
+            if (gap > kMaxSequenceGap) {
+                ++discontinuities_;
+            } else {
+                // Each gap is bounded, but their sum is not: saturate rather than wrap.
+                missing_ = gap > std::numeric_limits<std::uint64_t>::max() - missing_
+                               ? std::numeric_limits<std::uint64_t>::max()
+                               : missing_ + gap;
+            }
+        }
+    }
     previous_ = sequence;
 }
 

@@ -1,5 +1,7 @@
 // Frame statistics shared by the window overlay and the headless report: frame
-// rate, end-to-end latency and its percentiles, and sequence gaps.
+// rate, end-to-end latency and its percentiles, and sequence gaps. Every number
+// here comes from the server and is treated as untrusted: no value it sends may
+// overflow an accumulator or turn into billions of "lost" frames.
 #pragma once
 
 #include <chrono>
@@ -12,8 +14,14 @@ namespace camstream::viewer {
 using SteadyClock = std::chrono::steady_clock;
 
 // Milliseconds from a frame's capture (µs since the Unix epoch, the sender's
-// clock) until now on our clock. Only meaningful when both clocks agree.
+// clock) until now on our clock. Only meaningful when both clocks agree: a clock
+// step on either side makes it wrong, possibly negative, and it is reported as
+// measured rather than clamped, so that a clock problem stays visible.
 double latency_ms_since(std::uint64_t capture_timestamp_us);
+// The same from a given now (µs since the epoch on our clock). The difference
+// saturates at the range of a signed 64-bit count of microseconds, so any
+// timestamp a server sends gives a finite figure instead of an overflow.
+double latency_ms_between(std::uint64_t capture_timestamp_us, std::int64_t now_us);
 
 // Frames per second, counted over consecutive windows of at least one second
 // (like µStreamer's fpsi), so the figure is stable and drops to 0 when frames stop.
@@ -34,17 +42,27 @@ private:
     double last_rate_ = 0.0;
 };
 
-// Frames missing between consecutive received sequence numbers. A sequence that
-// goes backwards means the daemon restarted and numbering began again: it starts
-// a new baseline instead of counting as a gap.
+// Frames missing between consecutive received sequence numbers. Two kinds of
+// step are not gaps, and each starts a new baseline instead:
+// - a sequence that does not move forward (backwards, or repeated) means the
+//   daemon restarted and numbering began again: a reset;
+// - a jump forward by more than kMaxSequenceGap frames is no plausible loss
+//   (over an hour at 240 fps, the daemon's highest rate) but a server that
+//   renumbered or sent garbage: a discontinuity.
 class SequenceGapCounter {
 public:
+    static constexpr std::uint64_t kMaxSequenceGap = 1'000'000;
+
     void record(std::uint64_t sequence);
     std::uint64_t missing() const { return missing_; }
+    std::uint64_t resets() const { return resets_; }
+    std::uint64_t discontinuities() const { return discontinuities_; }
 
 private:
     std::optional<std::uint64_t> previous_;
     std::uint64_t missing_ = 0;
+    std::uint64_t resets_ = 0;
+    std::uint64_t discontinuities_ = 0;
 };
 
 struct LatencyPercentiles {

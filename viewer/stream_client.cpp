@@ -1,5 +1,6 @@
 // The receive thread: connection lifecycle, hello exchange, message dispatch and
-// the reconnect policy (exponential backoff, reset once a server accepts us).
+// the reconnect loop (exponential backoff, started over only after a session that
+// streamed fine for a while: see reconnect_backoff.hpp).
 // Lifecycle events are logged to stderr here, once, whichever mode is running.
 #include "stream_client.hpp"
 
@@ -82,9 +83,12 @@ std::string describe_rejection(const wire::ServerHello& hello) {
 }
 
 struct StreamClient::SessionOutcome {
-    std::string reason;         // why the session ended, for the user
-    bool was_accepted = false;  // the server accepted us, so backoff starts over
-    bool final = false;         // a rejection that retrying would not change
+    std::string reason;  // why the session ended, for the user
+    // How long valid messages kept arriving after the server accepted us: from
+    // the ServerHello to the last message that decoded and made sense. Zero when
+    // the session was never accepted.
+    std::chrono::milliseconds streamed_for{0};
+    bool final = false;  // a rejection that retrying would not change
 };
 
 StreamClient::StreamClient(StreamClientSettings settings, StreamObserver& observer)
@@ -121,16 +125,17 @@ bool StreamClient::wait_before_retry(std::chrono::milliseconds delay) {
 }
 
 void StreamClient::run() {
-    auto backoff = settings_.first_backoff;
+    ReconnectBackoff backoff(settings_.backoff);
+    std::uint64_t reconnects = 0;
     while (!stop_requested()) {
         const SessionOutcome outcome = run_session();
         if (outcome.final || stop_requested()) return;
-        if (outcome.was_accepted) backoff = settings_.first_backoff;
+        const auto delay = backoff.after_session(outcome.streamed_for);
         std::fprintf(stderr, "camview: disconnected: %s — reconnecting in %s\n",
-                     outcome.reason.c_str(), seconds_text(backoff).c_str());
-        observer_.on_connection_lost(outcome.reason, backoff);
-        if (!wait_before_retry(backoff)) return;
-        backoff = std::min(backoff * 2, settings_.max_backoff);
+                     outcome.reason.c_str(), seconds_text(delay).c_str());
+        observer_.on_connection_lost(outcome.reason, delay);
+        if (!wait_before_retry(delay)) return;
+        observer_.on_reconnecting(++reconnects);
     }
 }
 
@@ -157,25 +162,33 @@ StreamClient::SessionOutcome StreamClient::read_stream(TcpConnection& connection
 
     wire::StreamDecoder decoder;
     std::vector<std::uint8_t> buffer(kReceiveBufferSize);
-    bool accepted = false;
+    std::optional<std::chrono::steady_clock::time_point> accepted_at;
+    std::chrono::steady_clock::time_point last_good_message_at{};
+    const auto streamed_for = [&] {
+        if (!accepted_at) return std::chrono::milliseconds{0};
+        return std::chrono::duration_cast<std::chrono::milliseconds>(last_good_message_at -
+                                                                     *accepted_at);
+    };
     for (;;) {
         const auto received = connection.receive(buffer);
         switch (received.status) {
             case ReceiveResult::Status::data: break;
-            case ReceiveResult::Status::closed: return {"connection closed by server", accepted};
+            case ReceiveResult::Status::closed:
+                return {"connection closed by server", streamed_for()};
             case ReceiveResult::Status::timed_out:
-                return {"no data for " + seconds_text(settings_.link_timeout), accepted};
-            case ReceiveResult::Status::failed: return {received.error, accepted};
+                return {"no data for " + seconds_text(settings_.link_timeout), streamed_for()};
+            case ReceiveResult::Status::failed: return {received.error, streamed_for()};
         }
         std::span<const std::uint8_t> input(buffer.data(), received.size);
         for (;;) {
             const auto status = decoder.next(input);
             if (status == wire::DecodeStatus::need_more) break;
             if (status == wire::DecodeStatus::error) {
-                return {"protocol error: " + decoder.error_text(), accepted};
+                return {"protocol error: " + decoder.error_text(), streamed_for()};
             }
             if (!decoder.item_is_server_hello()) {
-                if (auto end = deliver(decoder, observer_)) return {*end, accepted};
+                if (auto end = deliver(decoder, observer_)) return {*end, streamed_for()};
+                last_good_message_at = std::chrono::steady_clock::now();
                 continue;
             }
             const auto& server_hello = decoder.server_hello();
@@ -184,10 +197,11 @@ StreamClient::SessionOutcome StreamClient::read_stream(TcpConnection& connection
                 std::fprintf(stderr, "camview: rejected by server: %s\n",
                              describe_rejection(server_hello).c_str());
                 observer_.on_rejected(server_hello, retrying);
-                return {"rejected by server: " + describe_rejection(server_hello), false,
-                        !retrying};
+                return {"rejected by server: " + describe_rejection(server_hello),
+                        std::chrono::milliseconds{0}, !retrying};
             }
-            accepted = true;
+            accepted_at = std::chrono::steady_clock::now();
+            last_good_message_at = *accepted_at;
             std::fprintf(stderr, "camview: connected to %s (%s)\n",
                          to_string(settings_.endpoint).c_str(),
                          describe_stream(server_hello.info).c_str());

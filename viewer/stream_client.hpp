@@ -1,8 +1,10 @@
 // StreamClient: the receive thread. Connects, says hello, reads messages and
-// reconnects with backoff; everything it learns goes to a StreamObserver.
+// reconnects with backoff (ReconnectBackoff); everything it learns goes to a
+// StreamObserver.
 #pragma once
 
 #include "endpoint.hpp"
+#include "reconnect_backoff.hpp"
 #include "wire.hpp"
 
 #include <chrono>
@@ -23,8 +25,7 @@ struct StreamClientSettings {
     std::uint16_t max_fps = 0;  // 0 = no cap
     // Silence longer than this ends the connection: about three heartbeat intervals.
     std::chrono::milliseconds link_timeout{5000};
-    std::chrono::milliseconds first_backoff{500};
-    std::chrono::milliseconds max_backoff{5000};
+    ReconnectBackoffSettings backoff;
     // Whether "server full" and "shutting down" rejections are retried with
     // backoff; every other rejection stops the client.
     bool retry_busy_server = false;
@@ -44,6 +45,9 @@ public:
     // The connection ended (or never came up); the next attempt follows after retry_in.
     virtual void on_connection_lost(const std::string& reason,
                                     std::chrono::milliseconds retry_in) = 0;
+    // A connection attempt after the first is starting; `reconnects` counts them
+    // all, successful or not, since the client started.
+    virtual void on_reconnecting(std::uint64_t reconnects) = 0;
 };
 
 // "unauthorized (bad token)": how a rejection is shown to the user.

@@ -63,14 +63,15 @@ public:
 
     void on_frame(const wire::MessageHeader& header, std::span<const std::uint8_t> jpeg) override {
         // Decoding here keeps the UI thread free for drawing and key handling.
-        cv::Mat image = decode_jpeg(jpeg);
-        if (image.empty()) {
-            std::fprintf(stderr, "camview: frame %llu is not a valid JPEG, skipped\n",
-                         static_cast<unsigned long long>(header.sequence));
+        DecodedJpeg decoded = decode_jpeg(jpeg);
+        if (decoded.problem != JpegProblem::none) {
+            std::fprintf(stderr, "camview: frame %llu is %s, skipped\n",
+                         static_cast<unsigned long long>(header.sequence),
+                         std::string(to_string(decoded.problem)).c_str());
             return;
         }
         frames_.publish(std::make_shared<const DecodedFrame>(
-            DecodedFrame{std::move(image), header.sequence, header.timestamp_us}));
+            DecodedFrame{std::move(decoded.image), header.sequence, header.timestamp_us}));
         std::lock_guard lock(mutex_);
         status_.source = wire::SourceState::live;
     }
@@ -95,6 +96,9 @@ public:
         status_.reason = reason;
         status_.retry_at = SteadyClock::now() + retry_in;
     }
+
+    // The countdown on screen already shows that a new attempt follows.
+    void on_reconnecting(std::uint64_t) override {}
 
 private:
     LatestFrame frames_;

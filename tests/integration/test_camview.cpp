@@ -1,7 +1,10 @@
 // Integration: camview, the real viewer binary, against the real daemon: headless
-// mode (JSON lines, --save, exit codes) and window mode under Xvfb.
+// mode (JSON lines, --save, exit codes) and window mode under Xvfb; and against
+// scripted servers that send what the daemon never would (frames that are not
+// JPEG images, hostile sequence numbers and timestamps, garbage after the hello).
 #include "support/camview_process.hpp"
 #include "support/daemon_process.hpp"
+#include "support/scripted_server.hpp"
 #include "support/test_client.hpp"
 
 #include <doctest/doctest.h>
@@ -13,11 +16,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
+#include <random>
 #include <sstream>
 
 using namespace camstream::test;
+namespace wire = camstream::wire;
 using namespace std::chrono_literals;
 
 namespace {
@@ -45,6 +52,76 @@ void check_json_lines(const ProcessResult& result, const std::string& expected_f
     CAPTURE(summary);
     CHECK(json_field(summary, "type") == std::optional<std::string>("summary"));
     CHECK(json_field(summary, "frames") == std::optional<std::string>(expected_frames));
+}
+
+// The summary line: the last JSON line whose type is "summary" in the output.
+std::optional<std::string> summary_of(const std::string& output) {
+    std::optional<std::string> summary;
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);) {
+        if (looks_like_json_object(line) &&
+            json_field(line, "type") == std::optional<std::string>("summary")) {
+            summary = line;
+        }
+    }
+    return summary;
+}
+
+std::optional<std::uint64_t> number_field(const std::string& line, std::string_view key) {
+    const auto value = json_field(line, key);
+    if (!value || value->empty() || value->find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    return std::stoull(*value);
+}
+
+using Bytes = std::vector<std::uint8_t>;
+
+// A real 320x240 JPEG (a gradient, so it is not trivially small).
+Bytes good_jpeg() {
+    cv::Mat image(240, 320, CV_8UC3);
+    for (int y = 0; y < image.rows; ++y) {
+        for (int x = 0; x < image.cols; ++x) {
+            image.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<std::uint8_t>(x),
+                                                  static_cast<std::uint8_t>(y),
+                                                  static_cast<std::uint8_t>(x + y));
+        }
+    }
+    Bytes out;
+    if (!cv::imencode(".jpg", image, out)) throw std::runtime_error("cannot encode a JPEG");
+    return out;
+}
+
+// The kinds of frame payload a broken source or a hostile server may send.
+Bytes random_bytes(std::mt19937& random, std::size_t size) {
+    Bytes out(size);
+    for (auto& byte : out) byte = static_cast<std::uint8_t>(random());
+    if (!out.empty()) out[0] = 0x42;  // never FF by chance: this one is "not a JPEG"
+    return out;
+}
+// Start and end markers around noise: looks like a JPEG, does not decode.
+Bytes markers_around_garbage(std::mt19937& random) {
+    Bytes out{0xFF, 0xD8, 0xFF};
+    const auto noise = random_bytes(random, 2000);
+    out.insert(out.end(), noise.begin(), noise.end());
+    out.push_back(0xFF);
+    out.push_back(0xD9);
+    return out;
+}
+// A good JPEG cut short: libjpeg would still decode it, grey below the cut.
+Bytes truncated(const Bytes& jpeg) { return Bytes(jpeg.begin(), jpeg.end() - 200); }
+
+// A scripted server that accepts one viewer and sends it `payloads` as frames
+// numbered from 1, then waits for it to leave.
+ScriptedServer::Script stream_of(std::vector<Bytes> payloads) {
+    return [payloads = std::move(payloads)](ScriptedConnection& connection) {
+        if (!connection.read_hello() || !connection.send_accept()) return;
+        std::uint64_t sequence = 0;
+        for (const auto& payload : payloads) {
+            if (!connection.send_frame(++sequence, wall_clock_us(), payload)) return;
+        }
+        connection.wait_for_close(30s);
+    };
 }
 
 std::optional<std::filesystem::path> find_program(const std::string& name) {
@@ -199,6 +276,10 @@ TEST_CASE("camview: reconnects to a restarted daemon and completes its frame cou
     REQUIRE(summary.has_value());
     CAPTURE(*summary);
     CHECK(json_field(*summary, "frames") == std::optional<std::string>("60"));
+    // At least the connection to the second daemon was a reconnect.
+    const auto reconnects = number_field(*summary, "reconnects");
+    REQUIRE(reconnects.has_value());
+    CHECK(*reconnects >= 1);
     CHECK(second.stop().exited_with(0));
 }
 
@@ -264,4 +345,180 @@ TEST_CASE("heavy: camview: window mode shows the picture under Xvfb") {
     CAPTURE(stopped.describe());
     CHECK_FALSE(stopped.needed_kill);
     CHECK(daemon.stop().exited_with(0));
+}
+
+TEST_CASE("camview: --headless exits 3 on frames that are not JPEG images, and counts them") {
+    // 30 frames: random bytes, empty frames, markers around noise, truncated JPEGs.
+    std::mt19937 random(12);
+    const Bytes jpeg = good_jpeg();
+    std::vector<Bytes> payloads;
+    for (int i = 0; i < 30; ++i) {
+        switch (i % 4) {
+            case 0: payloads.push_back(random_bytes(random, 5000)); break;
+            case 1: payloads.push_back({}); break;
+            case 2: payloads.push_back(markers_around_garbage(random)); break;
+            case 3: payloads.push_back(truncated(jpeg)); break;
+        }
+    }
+    ScriptedServer server(stream_of(payloads));
+    const auto result = run_camview(
+        {"--headless", "--frames", "30", "--timeout", "20", loopback_address(server.port())}, 60s);
+    INFO(all_lines(result));
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.status.exited_with(3));
+    check_json_lines(result, "30");
+    const auto summary = result.stdout_lines().back();
+    CAPTURE(summary);
+    // i % 4 == 3 for 7 of the 30: truncated; the other 23 do not decode at all.
+    CHECK(number_field(summary, "decode_errors") == std::optional<std::uint64_t>(23));
+    CHECK(number_field(summary, "truncated_frames") == std::optional<std::uint64_t>(7));
+    CHECK(result.stderr_text.find("not complete JPEG images") != std::string::npos);
+}
+
+TEST_CASE("camview: --headless exits 3 when the only bad frames are truncated JPEGs") {
+    const Bytes jpeg = good_jpeg();
+    std::vector<Bytes> payloads(10, jpeg);
+    payloads[3] = truncated(jpeg);
+    payloads[8] = truncated(jpeg);
+    ScriptedServer server(stream_of(payloads));
+    const auto result = run_camview(
+        {"--headless", "--frames", "10", "--timeout", "20", loopback_address(server.port())}, 60s);
+    INFO(all_lines(result));
+    CHECK(result.status.exited_with(3));
+    check_json_lines(result, "10");
+    const auto summary = result.stdout_lines().back();
+    CAPTURE(summary);
+    CHECK(number_field(summary, "decode_errors") == std::optional<std::uint64_t>(0));
+    CHECK(number_field(summary, "truncated_frames") == std::optional<std::uint64_t>(2));
+}
+
+TEST_CASE("camview: --headless exits 0 when every frame from a scripted server is a complete JPEG") {
+    const Bytes jpeg = good_jpeg();
+    std::vector<Bytes> payloads(30, jpeg);
+    // Zero bytes after the end marker are padding some capture drivers add, not a cut.
+    payloads[5].insert(payloads[5].end(), {0x00, 0x00});
+    ScriptedServer server(stream_of(payloads));
+    const auto result = run_camview(
+        {"--headless", "--frames", "30", "--timeout", "20", loopback_address(server.port())}, 60s);
+    INFO(all_lines(result));
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.status.exited_with(0));
+    check_json_lines(result, "30");
+    const auto summary = result.stdout_lines().back();
+    CAPTURE(summary);
+    CHECK(number_field(summary, "decode_errors") == std::optional<std::uint64_t>(0));
+    CHECK(number_field(summary, "truncated_frames") == std::optional<std::uint64_t>(0));
+    CHECK(number_field(summary, "width") == std::optional<std::uint64_t>(320));
+    CHECK(number_field(summary, "height") == std::optional<std::uint64_t>(240));
+}
+
+TEST_CASE("camview: hostile sequence numbers and timestamps give sane counts, not overflows") {
+    constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
+    constexpr std::uint64_t kTwoTo63 = std::uint64_t{1} << 63;
+    struct Sent {
+        std::uint64_t sequence;
+        std::uint64_t timestamp_us;  // 0: now
+    };
+    // 4 is missing (one gap); the jump to 2^64-1 is a discontinuity; back to 1 a
+    // reset (a restarted daemon). Timestamps near 2^63 and 2^64 overflowed the
+    // latency computation (undefined behaviour, fatal in the sanitizer build).
+    const std::vector<Sent> sent{
+        {1, 0}, {2, kTwoTo63}, {3, 0}, {5, kMax}, {kMax, 0}, {1, kTwoTo63 - 1}, {2, 0}, {3, 0},
+    };
+    const Bytes jpeg = good_jpeg();
+    ScriptedServer server([&](ScriptedConnection& connection) {
+        if (!connection.read_hello() || !connection.send_accept()) return;
+        for (const auto& frame : sent) {
+            const auto timestamp = frame.timestamp_us == 0 ? wall_clock_us() : frame.timestamp_us;
+            if (!connection.send_frame(frame.sequence, timestamp, jpeg)) return;
+        }
+        connection.wait_for_close(30s);
+    });
+    const auto result = run_camview({"--headless", "--frames", std::to_string(sent.size()),
+                                     "--timeout", "20", loopback_address(server.port())},
+                                    60s);
+    INFO(all_lines(result));
+    CHECK(result.status.exited_with(0));
+    check_json_lines(result, std::to_string(sent.size()));
+    const auto summary = result.stdout_lines().back();
+    CAPTURE(summary);
+    CHECK(number_field(summary, "sequence_gaps") == std::optional<std::uint64_t>(1));
+    CHECK(number_field(summary, "sequence_discontinuities") == std::optional<std::uint64_t>(1));
+    CHECK(number_field(summary, "sequence_resets") == std::optional<std::uint64_t>(1));
+    // The latencies are numbers (some hugely negative), not nan or inf.
+    const auto max_latency = json_field(summary, "max");
+    REQUIRE(max_latency.has_value());
+    CHECK(std::isfinite(std::stod(*max_latency)));
+}
+
+TEST_CASE("camview: after errors on accepted streams it reconnects with growing waits and counts each") {
+    // Every connection is accepted, then ends badly, each time another way.
+    const Bytes oversized = [] {
+        wire::MessageHeader header;
+        header.payload_length = static_cast<std::uint32_t>(wire::kMaxPayloadLength + 1);
+        const auto bytes = wire::encode(header);
+        return Bytes(bytes.begin(), bytes.end());
+    }();
+    const Bytes unknown_type = [] {
+        wire::MessageHeader header;
+        header.type = static_cast<wire::MessageType>(999);
+        const auto bytes = wire::encode(header);
+        return Bytes(bytes.begin(), bytes.end());
+    }();
+    std::mt19937 random(5);
+    const Bytes garbage = random_bytes(random, 300);
+    const Bytes goodbye = wire::encode_message(
+        wire::MessageType::goodbye, 0, wall_clock_us(),
+        wire::encode_payload(wire::Goodbye{wire::Reason::shutting_down, "scripted"}));
+    ScriptedServer server([&](ScriptedConnection& connection) {
+        if (!connection.read_hello() || !connection.send_accept()) return;
+        switch (connection.index() % 5) {
+            case 0: connection.send(oversized); break;
+            case 1: connection.send(unknown_type); break;
+            case 2: connection.send(garbage); break;
+            case 3: connection.reset(); return;
+            case 4: connection.send(goodbye); break;
+        }
+        connection.wait_for_close(5s);
+    });
+
+    // Waits of 0.5, 1, 2 and 4 s put connections at about 0, 0.5, 1.5, 3.5 and
+    // 7.5 s, and the next at 15.5 s, well after the run. A fixed 0.5 s would
+    // make about 18.
+    const auto result = run_camview(
+        {"--headless", "--frames", "1000", "--timeout", "9.5", loopback_address(server.port())},
+        60s);
+    server.stop();
+    INFO(all_lines(result));
+    CHECK(result.status.exited_with(1));  // the timeout: no frame ever came
+    const auto connections = server.connections();
+    CAPTURE(connections);
+    CHECK(connections >= 4);
+    CHECK(connections <= 6);
+
+    const auto accepted = server.accepted_at();
+    std::vector<double> intervals_s;
+    for (std::size_t i = 1; i < accepted.size(); ++i) {
+        intervals_s.push_back(std::chrono::duration<double>(accepted[i] - accepted[i - 1]).count());
+    }
+    std::ostringstream shown;
+    for (const auto interval : intervals_s) shown << interval << " ";
+    INFO("seconds between connections: " << shown.str());
+    const std::vector<double> expected_s{0.5, 1.0, 2.0, 4.0};
+    for (std::size_t i = 0; i < std::min(intervals_s.size(), expected_s.size()); ++i) {
+        CAPTURE(i);
+        CHECK(intervals_s[i] >= expected_s[i] * 0.9);
+        CHECK(intervals_s[i] < expected_s[i] + 1.5);
+    }
+
+    const auto summary = summary_of(result.stdout_text);
+    REQUIRE(summary.has_value());
+    CAPTURE(*summary);
+    REQUIRE(connections >= 1);
+    CHECK(number_field(*summary, "reconnects") == std::optional<std::uint64_t>(connections - 1));
+    CHECK(number_field(*summary, "frames") == std::optional<std::uint64_t>(0));
+    // Each way of ending was seen and said.
+    CHECK(result.stderr_text.find("exceeds the 16 MiB limit") != std::string::npos);
+    CHECK(result.stderr_text.find("unknown message type 999") != std::string::npos);
+    CHECK(result.stderr_text.find("goodbye") != std::string::npos);
 }
