@@ -41,8 +41,12 @@ CAMSTREAM_PACKAGES_BUILD=(
 # virtual X server for camview, ffmpeg to make test videos and grab the screen,
 # curl as an independent client, systemd for systemd-socket-activate and
 # systemd-analyze, and dpkg-dev + file, which cpack uses to work out the .deb's
-# library dependencies.
-CAMSTREAM_PACKAGES_TEST=(doctest-dev xvfb xauth ffmpeg curl systemd dpkg-dev file)
+# library dependencies. For scripts/fuzz: clang, plus libclang-rt-dev, which
+# holds libFuzzer and clang's sanitizer runtimes but which clang only recommends
+# (so --no-install-recommends leaves it out), and llvm for llvm-symbolizer, so
+# that sanitizer reports name files and lines.
+CAMSTREAM_PACKAGES_TEST=(doctest-dev xvfb xauth ffmpeg curl systemd dpkg-dev file
+  clang libclang-rt-dev llvm)
 
 # Prints the packages of the named groups (runtime, build, test), one a line.
 packages_of_groups() {
