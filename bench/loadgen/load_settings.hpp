@@ -28,8 +28,9 @@ struct LoadSettings {
     std::optional<LoopbackAddress> bind;  // local address of every connection (default: the kernel's choice)
 };
 
-// Limits that keep every run bounded whatever it is asked.
-inline constexpr double kMaxDurationSeconds = 600;
+// Limits that keep every run bounded whatever it is asked. An hour, so that
+// bench/soak can keep its steady viewers connected for the whole soak.
+inline constexpr double kMaxDurationSeconds = 3600;
 inline constexpr int kMaxViewers = 20000;
 inline constexpr double kMaxChurnRate = 2000;
 inline constexpr int kMaxIdle = 1000;
