@@ -38,7 +38,8 @@ Connection::~Connection() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-bool Connection::open(const LoopbackAddress& target, std::string& error) {
+bool Connection::open(const LoopbackAddress& target, const std::optional<LoopbackAddress>& local,
+                      std::string& error) {
     fd_ = ::socket(target.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
         error = std::string("socket: ") + std::strerror(errno);
@@ -50,6 +51,13 @@ bool Connection::open(const LoopbackAddress& target, std::string& error) {
     }
     const int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (local && ::bind(fd_, reinterpret_cast<const sockaddr*>(&local->storage), local->length) != 0) {
+        error = std::string("bind ") + local->text + ": " + std::strerror(errno);
+        ::close(fd_);
+        fd_ = -1;
+        phase_ = Phase::finished;
+        return false;
+    }
     if (::connect(fd_, reinterpret_cast<const sockaddr*>(&target.storage), target.length) != 0 &&
         errno != EINPROGRESS) {
         error = std::string("connect: ") + std::strerror(errno);
@@ -112,6 +120,12 @@ void Connection::finish_connect(double now_s) {
     if (getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &local_length) == 0) {
         // sin_port and sin6_port sit at the same offset.
         local_port_ = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
+    }
+    connected_at_ = now_s;
+    if (role_ == Role::idle) {
+        // Says nothing: only listens for the server's refusal or its close.
+        phase_ = Phase::receiving;
+        return;
     }
     phase_ = Phase::sending_request;
     send_request(now_s);
@@ -179,7 +193,7 @@ void Connection::finish(std::string why, double now_s) {
     finished_at_ = now_s;
     ending_ = std::move(why);
     // Any end we did not cause (EOF, reset) is the server closing this viewer.
-    if (accepted_) note_server_closed(now_s);
+    if (accepted_ || role_ == Role::idle) note_server_closed(now_s);
     if (fd_ >= 0) {
         ::close(fd_);  // also leaves the epoll set
         fd_ = -1;

@@ -1,7 +1,8 @@
 // Connection: one simulated viewer's socket, from non-blocking connect to close,
 // and what that viewer saw. Its role decides how it reads: a fast viewer reads
 // everything at once, a stalled one stops after the handshake (or trickles), a
-// churn connection leaves as soon as it is accepted.
+// churn connection leaves as soon as it is accepted, and an idle one never
+// sends its hello and waits for the server to give up on it.
 #pragma once
 
 #include "loopback_address.hpp"
@@ -18,7 +19,7 @@
 
 namespace camstream::bench {
 
-enum class Role { fast, stalled, churn };
+enum class Role { fast, stalled, churn, idle };
 
 // Shared by every connection of a run: whether the measured window is open,
 // and the latency samples fast viewers collect inside it.
@@ -38,9 +39,10 @@ public:
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    // Starts a non-blocking connect; a stalled viewer gets a tiny receive buffer
-    // first, so the server's writes back up after a few kilobytes, not megabytes.
-    bool open(const LoopbackAddress& target, std::string& error);
+    // Starts a non-blocking connect, from `local` when given; a stalled viewer
+    // gets a tiny receive buffer first, so the server's writes back up after a
+    // few kilobytes, not megabytes.
+    bool open(const LoopbackAddress& target, const std::optional<LoopbackAddress>& local, std::string& error);
 
     // The epoll events this connection wants now (0: none, only errors).
     std::uint32_t wanted_events() const;
@@ -64,6 +66,7 @@ public:
     bool rejected() const { return rejected_; }
     bool handshaking() const { return phase_ != Phase::finished && !accepted_; }
     double opened_at() const { return opened_at_; }
+    std::optional<double> connected_at() const { return connected_at_; }
     std::uint16_t local_port() const { return local_port_; }
     double nominal_fps() const { return nominal_fps_; }
     std::uint64_t frames_in_window() const { return frames_in_window_; }
@@ -108,6 +111,7 @@ private:
     std::uint64_t window_last_sequence_ = 0;
     std::uint64_t frames_in_window_ = 0;
     std::uint64_t gaps_in_window_ = 0;
+    std::optional<double> connected_at_;
     std::optional<double> stalled_since_;
     std::optional<double> server_closed_at_;
     std::optional<double> finished_at_;

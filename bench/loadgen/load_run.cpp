@@ -27,6 +27,8 @@ constexpr double kTrickleInterval = 0.1;
 constexpr std::size_t kTrickleBytesPerInterval = 30;  // 300 B/s
 constexpr double kProbeInterval = 0.25;
 constexpr double kCleanupWait = 3.0;  // after closing: time the server gets to free descriptors
+// Distinct refusal texts kept for the report; the rest are counted as "other".
+constexpr std::size_t kRefusalReasonKinds = 8;
 
 using Clock = std::chrono::steady_clock;
 
@@ -57,6 +59,8 @@ private:
     void open_steady_viewers(double t);
     void maybe_start_window(double t);
     void spawn_churn(double t);
+    void spawn_idle(double t);
+    void reap_idle();
     void on_timer(double t);
     void poll_once(int timeout_ms);
     Connection* open_connection(Role role, double t);
@@ -79,11 +83,13 @@ private:
     std::unordered_map<const Connection*, std::uint32_t> registered_;
 
     std::list<std::unique_ptr<Connection>> churners_;
+    std::list<std::unique_ptr<Connection>> idlers_;
     int next_steady_ = 0;
     bool all_connected_ = false;
     double window_start_at_ = 0;
     double window_opened_at_ = 0;
     double next_churn_at_ = 0;
+    double next_idle_at_ = 0;
     double next_trickle_at_ = 0;
     double next_probe_at_ = 0;
 };
@@ -105,10 +111,12 @@ RunResult Runner::run() {
                 result_.connect_seconds = t;
                 window_start_at_ = std::min(t + settings_.warmup_s, end_at);
                 next_churn_at_ = t;
+                next_idle_at_ = t;
             }
         }
         maybe_start_window(t);
         if (all_connected_ && settings_.churn_rate > 0) spawn_churn(t);
+        if (all_connected_ && settings_.idle > 0) spawn_idle(t);
         on_timer(t);
         // Wake in time for the next churn connection; otherwise at least every 10 ms.
         int timeout_ms = 10;
@@ -117,6 +125,7 @@ RunResult Runner::run() {
         }
         poll_once(timeout_ms);
         reap_churn();
+        reap_idle();
     }
     close_window(now());
     finish_and_cleanup();
@@ -127,9 +136,16 @@ Connection* Runner::open_connection(Role role, double t) {
     auto connection = std::make_unique<Connection>(role, make_viewer_protocol(settings_.protocol),
                                                    result_.recorder, t);
     std::string error;
-    const bool opened = connection->open(settings_.target, error);
+    const bool opened = connection->open(settings_.target, settings_.bind, error);
     Connection* raw = connection.get();
-    if (role == Role::churn) {
+    if (role == Role::idle) {
+        ++result_.idle.opened;
+        if (!opened) {
+            ++result_.idle.connect_failed;
+            return nullptr;
+        }
+        idlers_.push_back(std::move(connection));
+    } else if (role == Role::churn) {
         ++result_.churn.started;
         if (!opened) {
             ++result_.churn.failed;
@@ -187,6 +203,46 @@ void Runner::spawn_churn(double t) {
     if (next_churn_at_ < t - 1.0) next_churn_at_ = t;
 }
 
+void Runner::spawn_idle(double t) {
+    // Keep `idle` of them open; a replacement for one the server closed waits
+    // for the next slot of the rate, so a refusing server sees a steady trickle.
+    const double interval = 1.0 / settings_.idle_rate;
+    while (next_idle_at_ <= t && idlers_.size() < static_cast<std::size_t>(settings_.idle)) {
+        next_idle_at_ += interval;
+        open_connection(Role::idle, t);
+    }
+    if (next_idle_at_ < t - 1.0) next_idle_at_ = t;
+}
+
+void Runner::reap_idle() {
+    auto& idle = result_.idle;
+    for (auto it = idlers_.begin(); it != idlers_.end();) {
+        const auto& idler = **it;
+        if (idler.phase() != Connection::Phase::finished) {
+            ++it;
+            continue;
+        }
+        if (!idler.connected_at()) {
+            ++idle.connect_failed;
+        } else {
+            if (idler.server_closed_at()) idle.held_seconds.push_back(*idler.server_closed_at() - *idler.connected_at());
+            if (idler.rejected()) {
+                ++idle.refused;
+                // The ending reads "rejected: <the server's text>"; the text is the kind.
+                auto reason = idler.ending().substr(std::string_view("rejected: ").size());
+                if (!idle.refusal_reasons.contains(reason) && idle.refusal_reasons.size() >= kRefusalReasonKinds) {
+                    reason = "other";
+                }
+                ++idle.refusal_reasons[reason];
+            } else {
+                ++idle.closed_without_reason;
+            }
+        }
+        registered_.erase(&idler);
+        it = idlers_.erase(it);
+    }
+}
+
 void Runner::on_timer(double t) {
     if (settings_.trickle && t >= next_trickle_at_) {
         next_trickle_at_ = t + kTrickleInterval;
@@ -207,6 +263,12 @@ void Runner::on_timer(double t) {
     for (auto& churner : churners_) {
         if (churner->handshaking() && t - churner->opened_at() > kHandshakeTimeout) {
             churner->close_now("handshake timeout", t);
+        }
+    }
+    // An idle connection still connecting this long was never accepted by the kernel.
+    for (auto& idler : idlers_) {
+        if (!idler->connected_at() && t - idler->opened_at() > kHandshakeTimeout) {
+            idler->close_now("connect timeout", t);
         }
     }
     if (stalled_open) {
@@ -302,6 +364,15 @@ void Runner::finish_and_cleanup() {
     for (auto& viewer : result_.viewers) viewer->close_now("run over", t);
     for (auto& churner : churners_) churner->close_now("run over", t);
     reap_churn();
+    // Idle connections the server still holds: how long it has held them.
+    for (auto& idler : idlers_) {
+        if (idler->phase() == Connection::Phase::finished || !idler->connected_at()) continue;
+        ++result_.idle.open_at_end;
+        result_.idle.longest_open_at_end_s = std::max(result_.idle.longest_open_at_end_s, t - *idler->connected_at());
+        idler->close_now("run over", t);
+    }
+    for (const auto& idler : idlers_) registered_.erase(idler.get());
+    idlers_.clear();
 
     // Give the server a bounded moment to notice the closes and free what they held.
     if (result_.daemon_before) {

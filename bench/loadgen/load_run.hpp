@@ -7,8 +7,10 @@
 #include "daemon_probe.hpp"
 #include "load_settings.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace camstream::bench {
@@ -21,6 +23,18 @@ struct ChurnCounts {
     std::uint64_t skipped = 0;    // not started: too many still in their handshake
 };
 
+// Idle connections (never a hello): how the server ended each one, and when.
+struct IdleCounts {
+    std::uint64_t opened = 0;
+    std::uint64_t connect_failed = 0;
+    std::uint64_t refused = 0;               // the server said why before closing
+    std::uint64_t closed_without_reason = 0;  // end of stream or reset, nothing said
+    std::map<std::string, std::uint64_t> refusal_reasons;  // the server's text, a few kinds at most
+    std::vector<double> held_seconds;         // connected -> closed by the server
+    std::uint64_t open_at_end = 0;            // still open when the run ended
+    double longest_open_at_end_s = 0;
+};
+
 struct RunResult {
     LoadSettings settings;
     double connect_seconds = 0;   // until every steady viewer was accepted or gave up
@@ -29,6 +43,7 @@ struct RunResult {
     std::vector<std::unique_ptr<Connection>> viewers;  // the steady ones, finished
     WindowRecorder recorder;
     ChurnCounts churn;
+    IdleCounts idle;
 
     // Server process figures: before we connected, at the window's edges, and
     // after we closed everything and it had up to a few seconds to clean up.

@@ -18,12 +18,12 @@ std::optional<LoadSettings> parse_load_settings(int argc, char** argv, int& exit
     app.add_option("--protocol", settings.protocol, "viewer protocol")
         ->transform(CLI::CheckedTransformer(protocols, CLI::ignore_case))
         ->default_str("tcp");
-    app.add_option("--viewers", settings.viewers, "viewers to keep connected")
-        ->check(CLI::Range(1, kMaxViewers));
+    app.add_option("--viewers", settings.viewers, "viewers to keep connected (0 only beside --idle)")
+        ->check(CLI::Range(0, kMaxViewers));
     app.add_option("--stalled", settings.stalled, "how many of the viewers stop reading after the handshake")
         ->check(CLI::Range(0, kMaxViewers));
     app.add_flag("--trickle", settings.trickle, "stalled viewers read a few hundred bytes per second");
-    app.add_option("--duration", settings.duration_s, "seconds the whole run lasts, at most 600")
+    app.add_option("--duration", settings.duration_s, "seconds the whole run lasts, at most 3600")
         ->check(CLI::Range(1.0, kMaxDurationSeconds));
     app.add_option("--warmup", settings.warmup_s, "seconds after connecting that rates leave out")
         ->check(CLI::Range(0.0, kMaxDurationSeconds));
@@ -33,6 +33,14 @@ std::optional<LoadSettings> parse_load_settings(int argc, char** argv, int& exit
         ->check(CLI::Range(0.0, kMaxChurnRate));
     app.add_option("--source-fps", settings.source_fps, "source frame rate for fractions (default: announced)")
         ->check(CLI::NonNegativeNumber);
+    app.add_option("--idle", settings.idle,
+                   "connections that never send a hello, each replaced once the server has closed it")
+        ->check(CLI::Range(0, kMaxIdle));
+    app.add_option("--idle-rate", settings.idle_rate, "idle connections opened per second, at most")
+        ->check(CLI::Range(0.1, kMaxIdleRate))
+        ->capture_default_str();
+    std::string bind;
+    app.add_option("--bind", bind, "local address every connection is made from, loopback only (e.g. 127.0.0.2)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -48,6 +56,25 @@ std::optional<LoadSettings> parse_load_settings(int argc, char** argv, int& exit
         return std::nullopt;
     }
     settings.target = *address;
+    if (!bind.empty()) {
+        // Same rule as the target: a source address on this machine's loopback, or nothing.
+        settings.bind = parse_loopback_host(bind, 0, error);
+        if (!settings.bind) {
+            std::cerr << "camstream-loadgen: --bind: " << error << "\n";
+            exit_code = 2;
+            return std::nullopt;
+        }
+        if (settings.bind->storage.ss_family != settings.target.storage.ss_family) {
+            std::cerr << "camstream-loadgen: --bind and --target must both be IPv4 or both IPv6\n";
+            exit_code = 1;
+            return std::nullopt;
+        }
+    }
+    if (settings.viewers == 0 && settings.idle == 0) {
+        std::cerr << "camstream-loadgen: --viewers 0 needs --idle\n";
+        exit_code = 1;
+        return std::nullopt;
+    }
     if (settings.stalled > settings.viewers) {
         std::cerr << "camstream-loadgen: --stalled must not exceed --viewers\n";
         exit_code = 1;

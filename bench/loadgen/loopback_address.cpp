@@ -35,11 +35,17 @@ std::optional<LoopbackAddress> parse_loopback_target(const std::string& target, 
         error = "bad port '" + port_text + "'";
         return std::nullopt;
     }
+    auto address = parse_loopback_host(host, static_cast<std::uint16_t>(port), error);
+    if (address) address->text = target;
+    return address;
+}
+
+std::optional<LoopbackAddress> parse_loopback_host(std::string host, std::uint16_t port, std::string& error) {
     if (host == "localhost") host = "127.0.0.1";
 
     LoopbackAddress address;
-    address.port = static_cast<std::uint16_t>(port);
-    address.text = target;
+    address.port = port;
+    address.text = host;
     in_addr v4{};
     in6_addr v6{};
     if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {

@@ -23,5 +23,8 @@ struct LoopbackAddress {
 // Parses "127.x.y.z:PORT", "localhost:PORT" or "[::1]:PORT". Anything outside
 // 127.0.0.0/8 and ::1 is refused with a reason in `error`.
 std::optional<LoopbackAddress> parse_loopback_target(const std::string& target, std::string& error);
+// The same for a bare address ("127.0.0.2", "::1", "localhost") and a port
+// given apart (0: any), e.g. a local address to connect from.
+std::optional<LoopbackAddress> parse_loopback_host(std::string host, std::uint16_t port, std::string& error);
 
 }  // namespace camstream::bench

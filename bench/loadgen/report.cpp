@@ -121,10 +121,29 @@ std::string report_json(const RunResult& r) {
         .add("failed", r.churn.failed)
         .add("skipped", r.churn.skipped);
 
+    const auto& idle_counts = r.idle;
+    JsonObject refusal_reasons;
+    for (const auto& [reason, count] : idle_counts.refusal_reasons) refusal_reasons.add(reason, count);
+    const double longest_closed = idle_counts.held_seconds.empty()
+                                      ? 0.0
+                                      : *std::max_element(idle_counts.held_seconds.begin(), idle_counts.held_seconds.end());
+    JsonObject idle;
+    idle.add("count", s.idle)
+        .add("rate", s.idle_rate)
+        .add("opened", idle_counts.opened)
+        .add("connect_failed", idle_counts.connect_failed)
+        .add("refused", idle_counts.refused)
+        .add("refusal_reasons", refusal_reasons)
+        .add("closed_without_reason", idle_counts.closed_without_reason)
+        .add("held_s", spread(idle_counts.held_seconds))
+        .add("open_at_end", idle_counts.open_at_end)
+        .add("longest_open_s", std::max(longest_closed, idle_counts.longest_open_at_end_s));
+
     JsonObject out;
     out.add("tool", "camstream-loadgen")
         .add("protocol", protocol_name(s.protocol))
         .add("target", s.target.text)
+        .add("bind", s.bind ? std::optional<std::string>(s.bind->text) : std::nullopt)
         .add("viewers", s.viewers)
         .add("stalled", s.stalled)
         .add("duration_s", s.duration_s)
@@ -156,6 +175,7 @@ std::string report_json(const RunResult& r) {
         out.add_null("daemon").add_null("frames_per_daemon_cpu_s");
     }
     out.add("churn", churn);
+    out.add("idle", idle);
     return out.str();
 }
 
