@@ -10,6 +10,9 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <utility>
+#include <vector>
 #include <sstream>
 
 namespace camstream {
@@ -99,6 +102,8 @@ std::map<std::string, std::string> apply_overrides(YAML::Node& root,
         }
         const auto section = path.substr(0, dot);
         const auto key = path.substr(dot + 1);
+        // An empty section ("source:" with every key commented out) is a valid empty map.
+        if (root[section] && root[section].IsNull()) root.remove(section);
         if (root[section] && !root[section].IsMap()) {
             errors.push_back(origin + ": section '" + section + "' in the file is not a map");
             continue;
@@ -147,11 +152,82 @@ std::string yaml_scalar(const std::string& text) {
     return out.c_str();
 }
 
+// The position of the first byte that is not UTF-8, if any: such text would be
+// used as it is but printed (--check-config) with replacement characters.
+std::optional<std::pair<std::size_t, std::size_t>> first_invalid_utf8(std::string_view text) {
+    std::size_t line = 1;
+    std::size_t column = 1;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3 : (byte >> 3) == 0x1E ? 4 : 0;
+        bool valid = length != 0 && i + length <= text.size() && (length != 2 || byte >= 0xC2);
+        for (std::size_t k = 1; valid && k < length; ++k) {
+            valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+        }
+        if (valid && length == 3) {
+            const auto second = static_cast<unsigned char>(text[i + 1]);
+            valid = !(byte == 0xE0 && second < 0xA0) && !(byte == 0xED && second >= 0xA0);
+        }
+        if (valid && length == 4) {
+            const auto second = static_cast<unsigned char>(text[i + 1]);
+            valid = byte <= 0xF4 && !(byte == 0xF0 && second < 0x90) && !(byte == 0xF4 && second >= 0x90);
+        }
+        if (!valid) return std::pair{line, column};
+        if (byte == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+        i += length;
+    }
+    return std::nullopt;
+}
+
+// Anchors and aliases make two places in the file one node, so an override of
+// one would silently change the other: the configuration does not use them.
+std::optional<std::string> first_alias(const YAML::Node& root, const std::string& origin) {
+    std::vector<std::pair<std::string, YAML::Node>> seen;
+    auto check = [&](const std::string& path, const YAML::Node& node) -> std::optional<std::string> {
+        for (const auto& [other_path, other] : seen) {
+            if (!node.is(other)) continue;
+            const auto mark = node.Mark();
+            const auto where = mark.is_null() ? origin
+                                              : origin + ":" + std::to_string(mark.line + 1) + ":" +
+                                                    std::to_string(mark.column + 1);
+            return where + ": '" + path + "' and '" + other_path +
+                   "' are one node (a YAML anchor and alias); write each setting out";
+        }
+        seen.emplace_back(path, node);
+        return std::nullopt;
+    };
+    for (const auto& section : root) {
+        const auto name = section.first.Scalar();
+        if (auto error = check(name, section.second)) return error;
+        if (!section.second.IsMap()) continue;
+        for (const auto& entry : section.second) {
+            if (auto error = check(name + "." + entry.first.Scalar(), entry.second)) return error;
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 ConfigResult parse_config(std::string_view yaml_text, const std::string& origin,
                           const std::vector<std::string>& overrides) {
     ConfigResult result;
+    if (const auto bad = first_invalid_utf8(yaml_text)) {
+        result.errors.push_back(origin + ":" + std::to_string(bad->first) + ":" + std::to_string(bad->second) +
+                                ": the configuration must be UTF-8 text");
+        return result;
+    }
+    for (const auto& item : overrides) {
+        if (first_invalid_utf8(item)) {
+            result.errors.push_back("--set " + item + ": must be UTF-8 text");
+            return result;
+        }
+    }
     YAML::Node root;
     try {
         root = YAML::Load(std::string(yaml_text));
@@ -163,6 +239,10 @@ ConfigResult parse_config(std::string_view yaml_text, const std::string& origin,
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     if (!root.IsMap()) {
         result.errors.push_back(origin + ": the configuration must be a map of sections");
+        return result;
+    }
+    if (auto alias = first_alias(root, origin)) {
+        result.errors.push_back(*alias);
         return result;
     }
     Reader reader(origin, apply_overrides(root, overrides, result.errors), result.errors);

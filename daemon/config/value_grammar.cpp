@@ -59,6 +59,8 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text) {
     ListenAddress address;
     auto host = text.substr(0, colon);
     const auto port_text = text.substr(colon + 1);
+    // from_chars would take "-0" as port 0.
+    if (port_text.empty() || port_text.front() < '0' || port_text.front() > '9') return std::nullopt;
     const auto [end, ec] =
         std::from_chars(port_text.data(), port_text.data() + port_text.size(), address.port);
     if (ec != std::errc{} || end != port_text.data() + port_text.size() || address.port < 0 ||

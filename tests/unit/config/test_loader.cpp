@@ -142,3 +142,35 @@ TEST_CASE("grammar: durations, sizes and listen addresses") {
     CHECK_FALSE(parse_listen_address("127.0.0.1:65536"));
     CHECK_FALSE(parse_listen_address("localhost:80"));
 }
+
+TEST_CASE("config: --set fills a section the file leaves empty") {
+    const auto result = parse_config("source:\n  # every key commented out\n", "empty-section.yaml", {"source.fps=15"});
+    INFO(all_errors(result));
+    REQUIRE(result.ok());
+    CHECK(result.settings.source.fps == doctest::Approx(15));
+}
+
+TEST_CASE("config: a port must be written as digits") {
+    const auto result = parse_config("server:\n  listen: '0.0.0.0:-0'\n", "port.yaml", {});
+    REQUIRE(result.errors.size() == 1);
+    CHECK(result.errors[0].rfind("port.yaml:2:11: ", 0) == 0);
+}
+
+TEST_CASE("config: anchors and aliases are refused at their position, so an override cannot change two settings") {
+    const auto shared_value = parse_config("source: {fps: &f 5}\nencoder: {jpeg_quality: *f}\n", "alias.yaml",
+                                           {"source.fps=15"});
+    REQUIRE(shared_value.errors.size() == 1);
+    CHECK(shared_value.errors[0].rfind("alias.yaml:1:", 0) == 0);
+    CHECK(shared_value.errors[0].find("anchor and alias") != std::string::npos);
+    const auto shared_section = parse_config("server: &e {}\nlog: *e\n", "alias.yaml", {"log.level=debug"});
+    REQUIRE(shared_section.errors.size() == 1);
+    CHECK(shared_section.errors[0].find("'log' and 'server' are one node") != std::string::npos);
+}
+
+TEST_CASE("config: text that is not UTF-8 is refused with its line and column") {
+    const auto result = parse_config("source:\n  uri: \"file:/srv/cam\xe9ra.mp4\"\n", "latin1.yaml", {});
+    REQUIRE(result.errors.size() == 1);
+    CHECK(result.errors[0] == "latin1.yaml:2:22: the configuration must be UTF-8 text");
+    const auto valid = parse_config("source:\n  uri: \"file:/srv/caméra.mp4\"\n", "utf8.yaml", {});
+    CHECK(valid.ok());
+}
