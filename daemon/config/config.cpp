@@ -184,29 +184,40 @@ std::optional<std::pair<std::size_t, std::size_t>> first_invalid_utf8(std::strin
     return std::nullopt;
 }
 
-// Anchors and aliases make two places in the file one node, so an override of
-// one would silently change the other: the configuration does not use them.
-std::optional<std::string> first_alias(const YAML::Node& root, const std::string& origin) {
-    std::vector<std::pair<std::string, YAML::Node>> seen;
-    auto check = [&](const std::string& path, const YAML::Node& node) -> std::optional<std::string> {
-        for (const auto& [other_path, other] : seen) {
-            if (!node.is(other)) continue;
-            const auto mark = node.Mark();
-            const auto where = mark.is_null() ? origin
-                                              : origin + ":" + std::to_string(mark.line + 1) + ":" +
-                                                    std::to_string(mark.column + 1);
-            return where + ": '" + path + "' and '" + other_path +
+std::string position(const std::string& origin, const YAML::Mark& mark) {
+    if (mark.is_null()) return origin;
+    return origin + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+// What YAML allows but a configuration must not have: a section or key given
+// twice (yaml-cpp would silently use one of them), and anchors and aliases,
+// which make two places in the file one node, so that an override of one would
+// silently change the other.
+std::optional<std::string> first_structure_error(const YAML::Node& root, const std::string& origin) {
+    std::vector<std::pair<std::string, YAML::Node>> values;
+    std::vector<std::pair<std::string, YAML::Mark>> keys;
+    auto check = [&](const std::string& path, const YAML::Node& key, const YAML::Node& value)
+        -> std::optional<std::string> {
+        for (const auto& [other_path, other_mark] : keys) {
+            if (other_path != path) continue;
+            return position(origin, key.Mark()) + ": '" + path + "' is given twice (first at line " +
+                   std::to_string(other_mark.line + 1) + ")";
+        }
+        keys.emplace_back(path, key.Mark());
+        for (const auto& [other_path, other] : values) {
+            if (!value.is(other)) continue;
+            return position(origin, key.Mark()) + ": '" + path + "' and '" + other_path +
                    "' are one node (a YAML anchor and alias); write each setting out";
         }
-        seen.emplace_back(path, node);
+        values.emplace_back(path, value);
         return std::nullopt;
     };
     for (const auto& section : root) {
         const auto name = section.first.Scalar();
-        if (auto error = check(name, section.second)) return error;
+        if (auto error = check(name, section.first, section.second)) return error;
         if (!section.second.IsMap()) continue;
         for (const auto& entry : section.second) {
-            if (auto error = check(name + "." + entry.first.Scalar(), entry.second)) return error;
+            if (auto error = check(name + "." + entry.first.Scalar(), entry.first, entry.second)) return error;
         }
     }
     return std::nullopt;
@@ -241,8 +252,8 @@ ConfigResult parse_config(std::string_view yaml_text, const std::string& origin,
         result.errors.push_back(origin + ": the configuration must be a map of sections");
         return result;
     }
-    if (auto alias = first_alias(root, origin)) {
-        result.errors.push_back(*alias);
+    if (auto error = first_structure_error(root, origin)) {
+        result.errors.push_back(*error);
         return result;
     }
     Reader reader(origin, apply_overrides(root, overrides, result.errors), result.errors);

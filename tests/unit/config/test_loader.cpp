@@ -160,7 +160,7 @@ TEST_CASE("config: anchors and aliases are refused at their position, so an over
     const auto shared_value = parse_config("source: {fps: &f 5}\nencoder: {jpeg_quality: *f}\n", "alias.yaml",
                                            {"source.fps=15"});
     REQUIRE(shared_value.errors.size() == 1);
-    CHECK(shared_value.errors[0].rfind("alias.yaml:1:", 0) == 0);
+    CHECK(shared_value.errors[0].rfind("alias.yaml:2:", 0) == 0);
     CHECK(shared_value.errors[0].find("anchor and alias") != std::string::npos);
     const auto shared_section = parse_config("server: &e {}\nlog: *e\n", "alias.yaml", {"log.level=debug"});
     REQUIRE(shared_section.errors.size() == 1);
@@ -173,4 +173,13 @@ TEST_CASE("config: text that is not UTF-8 is refused with its line and column") 
     CHECK(result.errors[0] == "latin1.yaml:2:22: the configuration must be UTF-8 text");
     const auto valid = parse_config("source:\n  uri: \"file:/srv/caméra.mp4\"\n", "utf8.yaml", {});
     CHECK(valid.ok());
+}
+
+TEST_CASE("config: a section or key given twice is refused where it is repeated") {
+    const auto section = parse_config("source:\n  fps: 10\nsource:\n  fps: 20\n", "twice.yaml", {});
+    REQUIRE(section.errors.size() == 1);
+    CHECK(section.errors[0] == "twice.yaml:3:1: 'source' is given twice (first at line 1)");
+    const auto key = parse_config("encoder: {jpeg_quality: 5, jpeg_quality: 6}\n", "twice.yaml", {});
+    REQUIRE(key.errors.size() == 1);
+    CHECK(key.errors[0].find("'encoder.jpeg_quality' is given twice") != std::string::npos);
 }
