@@ -1,6 +1,6 @@
 // Unit tests of the client decoder's memory use against a hostile server: a
 // header may declare 16 MiB, but the decoder must hold memory only for bytes
-// that actually arrived (docs/PROTOCOL.md section 8).
+// that actually arrived (docs/PROTOCOL.md section 9).
 #include "decoder.hpp"
 #include "wire.hpp"
 
