@@ -34,6 +34,13 @@ std::vector<std::string_view> key_names(std::string_view section) {
     return keys;
 }
 
+// "FILE:LINE:COLUMN". Every node read from a file has a mark; only an empty
+// document has none, and its position is its start.
+std::string located(const std::string& origin, const YAML::Mark& mark) {
+    if (mark.is_null()) return origin + ":1:1";
+    return origin + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
 // Walks the YAML tree section by section, collecting every error with its position.
 class Reader {
 public:
@@ -49,9 +56,7 @@ public:
         if (auto found = override_origins_.find(path); found != override_origins_.end()) {
             return found->second;
         }
-        const auto mark = node.Mark();
-        if (mark.is_null()) return origin_;
-        return origin_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+        return located(origin_, node.Mark());
     }
 
     // Reports unknown keys of a map; names = the keys it may hold.
@@ -155,14 +160,14 @@ ConfigResult parse_config(std::string_view yaml_text, const std::string& origin,
     YAML::Node root;
     try {
         root = YAML::Load(std::string(yaml_text));
-    } catch (const YAML::ParserException& e) {
-        result.errors.push_back(origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                std::to_string(e.mark.column + 1) + ": " + e.msg);
+    } catch (const YAML::Exception& e) {
+        result.errors.push_back(located(origin, e.mark) + ": " + printable(e.msg));
         return result;
     }
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     if (!root.IsMap()) {
-        result.errors.push_back(origin + ": the configuration must be a map of sections");
+        result.errors.push_back(located(origin, root.Mark()) + ": the configuration must be a map of sections, not " +
+                                (root.IsSequence() ? "a list" : "a single value"));
         return result;
     }
     Reader reader(origin, apply_overrides(root, overrides, result.errors), result.errors);

@@ -1,9 +1,12 @@
 // Configuration: defaults, strict validation with file:line:column, overrides,
 // and the duration/size/address grammars.
 #include "config/config.hpp"
+#include "config/did_you_mean.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 
 using namespace camstream;
@@ -142,3 +145,49 @@ TEST_CASE("grammar: durations, sizes and listen addresses") {
     CHECK_FALSE(parse_listen_address("127.0.0.1:65536"));
     CHECK_FALSE(parse_listen_address("localhost:80"));
 }
+
+namespace {
+
+// "ORIGIN:LINE:COLUMN: message", with LINE and COLUMN numbers.
+bool is_located(const std::string& error, const std::string& origin) {
+    if (error.rfind(origin + ":", 0) != 0) return false;
+    std::size_t at = origin.size() + 1;
+    for (int field = 0; field < 2; ++field) {
+        const auto digits_start = at;
+        while (at < error.size() && std::isdigit(static_cast<unsigned char>(error[at]))) ++at;
+        if (at == digits_start || at >= error.size() || error[at] != ':') return false;
+        ++at;
+    }
+    return error.compare(at, 1, " ") == 0;
+}
+
+bool has_control_character(const std::string& text) {
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7F;
+    });
+}
+
+}  // namespace
+
+TEST_CASE("config: a configuration that is not a map is rejected at its line and column") {
+    const auto only_error = [](const std::string& yaml) {
+        const auto result = parse_config(yaml, "cam.yaml", {});
+        REQUIRE(result.errors.size() == 1);
+        return result.errors[0];
+    };
+    CHECK(only_error("42") == "cam.yaml:1:1: the configuration must be a map of sections, not a single value");
+    CHECK(only_error("- a\n- b\n") == "cam.yaml:1:1: the configuration must be a map of sections, not a list");
+    CHECK(only_error("\n\n  source\n") ==
+          "cam.yaml:3:3: the configuration must be a map of sections, not a single value");
+    CHECK(only_error("# a comment\n[source, server]\n") ==
+          "cam.yaml:2:1: the configuration must be a map of sections, not a list");
+    // A single control byte, whatever YAML makes of it.
+    for (const auto byte : {'\x01', '\x1b', '\x7f', '\0'}) {
+        const auto error = only_error(std::string(1, byte));
+        INFO(printable(error));
+        CHECK(is_located(error, "cam.yaml"));
+        CHECK_FALSE(has_control_character(error));
+    }
+}
+

@@ -1,0 +1,42 @@
+// Integration: camstreamd's configuration as a user meets it, file and command
+// line together: --set values typed unquoted, a --set into an empty section,
+// control characters refused, a file that is not a map. --check-config runs
+// the whole load and exits, so no daemon is left running.
+#include "support/child_process.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+using namespace camstream::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kDemoConfig = std::string(CAMSTREAM_SOURCE_DIR) + "/config/demo.yaml";
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    file << text;
+}
+
+// camstreamd ARGUMENTS... --check-config
+ProcessResult check_config(const std::vector<std::string>& arguments) {
+    std::vector<std::string> argv{CAMSTREAMD_PATH};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    argv.push_back("--check-config");
+    return run_process(argv, 20s);
+}
+
+}  // namespace
+
+TEST_CASE("config: camstreamd refuses a file that is not a map, at its line and column") {
+    TempDir dir("config-cli");
+    const auto config = dir.path() / "number.yaml";
+    write_text(config, "42\n");
+    const auto result = check_config({"--config", config.string()});
+    INFO(result.stderr_text);
+    CHECK(result.status.exited_with(1));
+    CHECK(result.stderr_text.find(config.string() + ":1:1: the configuration must be a map of sections, not a "
+                                                    "single value\n") != std::string::npos);
+}
