@@ -104,9 +104,14 @@ std::map<std::string, std::string> apply_overrides(YAML::Node& root,
         }
         const auto section = path.substr(0, dot);
         const auto key = path.substr(dot + 1);
-        if (root[section] && !root[section].IsMap()) {
-            errors.push_back(origin + ": section '" + section + "' in the file is not a map");
-            continue;
+        const bool in_file = root[section].IsDefined();
+        if (in_file && !root[section].IsMap()) {
+            // An empty section ("source:" alone) is valid and takes the key. A
+            // list or a value is an error of the file, which read_settings()
+            // reports at its line and column; assigning a key would hide it
+            // (yaml-cpp turns a list into a map on assignment).
+            if (!root[section].IsNull()) continue;
+            root[section] = YAML::Node(YAML::NodeType::Map);
         }
         YAML::Node value;
         try {
@@ -117,7 +122,8 @@ std::map<std::string, std::string> apply_overrides(YAML::Node& root,
         }
         root[section][key] = value.IsNull() ? YAML::Node(item.substr(equals + 1)) : value;
         origins[path] = origin;
-        origins[section] = origin;
+        // A section the file does not have: its errors (an unknown section) are the --set's.
+        if (!in_file) origins[section] = origin;
     }
     return origins;
 }

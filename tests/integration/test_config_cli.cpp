@@ -30,6 +30,16 @@ ProcessResult check_config(const std::vector<std::string>& arguments) {
 
 }  // namespace
 
+TEST_CASE("config: camstreamd --set fills an empty source: section of the file") {
+    TempDir dir("config-cli");
+    const auto config = dir.path() / "empty-section.yaml";
+    write_text(config, "source:\nserver:\n  listen: 127.0.0.1:0\n");
+    const auto result = check_config({"--config", config.string(), "--set", "source.fps=15"});
+    INFO(result.stdout_text << result.stderr_text);
+    CHECK(result.status.exited_with(0));
+    CHECK(result.stdout_text.find("  fps: 15\n") != std::string::npos);
+}
+
 TEST_CASE("config: camstreamd refuses a file that is not a map, at its line and column") {
     TempDir dir("config-cli");
     const auto config = dir.path() / "number.yaml";

@@ -191,3 +191,26 @@ TEST_CASE("config: a configuration that is not a map is rejected at its line and
     }
 }
 
+TEST_CASE("config: --set fills an empty section of the file") {
+    for (const char* file : {"source:\n", "source: ~\n", "source: null\n", "source: {}\n"}) {
+        INFO(file);
+        REQUIRE(parse_config(file, "cam.yaml", {}).ok());
+        const auto result = parse_config(file, "cam.yaml", {"source.fps=15", "source.width=640"});
+        INFO(all_errors(result));
+        REQUIRE(result.ok());
+        CHECK(result.settings.source.fps == doctest::Approx(15.0));
+        CHECK(result.settings.source.width == 640);
+    }
+    // A section that is a value or a list is the file's error, at its position.
+    const auto scalar = parse_config("source: 5\n", "cam.yaml", {"source.fps=15"});
+    REQUIRE(scalar.errors.size() == 1);
+    CHECK(scalar.errors[0] == "cam.yaml:1:9: 'source' must be a map of settings");
+    const auto list = parse_config("source:\n  - fps\n", "cam.yaml", {"source.fps=15"});
+    REQUIRE(list.errors.size() == 1);
+    CHECK(list.errors[0] == "cam.yaml:2:3: 'source' must be a map of settings");
+    // A --set of a section the file lacks is named by the --set.
+    const auto unknown = parse_config("source:\n", "cam.yaml", {"sorce.fps=15"});
+    REQUIRE(unknown.errors.size() == 1);
+    CHECK(unknown.errors[0].rfind("--set sorce.fps=15: unknown key 'sorce' (did you mean 'source'?)", 0) == 0);
+}
+
