@@ -87,6 +87,36 @@ private:
     std::vector<std::string>& errors_;
 };
 
+std::string trimmed(std::string_view text) {
+    const auto first = text.find_first_not_of(' ');
+    if (first == std::string_view::npos) return {};
+    return std::string(text.substr(first, text.find_last_not_of(' ') - first + 1));
+}
+
+// The value of a --set: the text after '=' as written, because a command line
+// holds one value, not a document: [::1]:10050 (which YAML reads as a list),
+// {x}, "- a" and "a: b" are text. Only where YAML reads the text as one
+// scalar is it read as YAML: quoted, it loses its quotes and gains its
+// escapes ('[::1]:0', "a\tb") as in the file; plain, its surrounding spaces
+// go. Plain text YAML would shorten stays whole: in file:/srv/cam #2 the " #2"
+// is part of a path, not a comment, and ~ or null is no setting's value.
+std::string override_value(const std::string& text) {
+    std::vector<YAML::Node> documents;
+    try {
+        documents = YAML::LoadAll(text);
+    } catch (const YAML::Exception&) {
+        return text;
+    }
+    if (documents.size() != 1 || !documents.front().IsScalar()) return text;
+    const auto& scalar = documents.front().Scalar();
+    const auto plain_text = trimmed(text);
+    // yaml-cpp tags a quoted (or block) scalar "!" and a plain one "?".
+    const bool quoted = documents.front().Tag() == "!" && !plain_text.empty() &&
+                        (plain_text.front() == '\'' || plain_text.front() == '"');
+    const bool plain = documents.front().Tag() == "?" && scalar == plain_text;
+    return quoted || plain ? scalar : text;
+}
+
 // Applies "a.b=value" overrides onto the tree; returns path -> "--set a.b=value".
 std::map<std::string, std::string> apply_overrides(YAML::Node& root,
                                                    const std::vector<std::string>& overrides,
@@ -113,14 +143,7 @@ std::map<std::string, std::string> apply_overrides(YAML::Node& root,
             if (!root[section].IsNull()) continue;
             root[section] = YAML::Node(YAML::NodeType::Map);
         }
-        YAML::Node value;
-        try {
-            value = YAML::Load(item.substr(equals + 1));
-        } catch (const YAML::Exception& e) {
-            errors.push_back(origin + ": " + e.msg);
-            continue;
-        }
-        root[section][key] = value.IsNull() ? YAML::Node(item.substr(equals + 1)) : value;
+        root[section][key] = YAML::Node(override_value(item.substr(equals + 1)));
         origins[path] = origin;
         // A section the file does not have: its errors (an unknown section) are the --set's.
         if (!in_file) origins[section] = origin;

@@ -30,6 +30,13 @@ ProcessResult check_config(const std::vector<std::string>& arguments) {
 
 }  // namespace
 
+TEST_CASE("config: camstreamd --set takes server.listen=[IPv6]:PORT unquoted, as the README writes it") {
+    const auto result = check_config({"--config", kDemoConfig, "--set", "server.listen=[::1]:10050"});
+    INFO(result.stdout_text << result.stderr_text);
+    CHECK(result.status.exited_with(0));
+    CHECK(result.stdout_text.find("  listen: \"[::1]:10050\"\n") != std::string::npos);
+}
+
 TEST_CASE("config: camstreamd --set fills an empty source: section of the file") {
     TempDir dir("config-cli");
     const auto config = dir.path() / "empty-section.yaml";

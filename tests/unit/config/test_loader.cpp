@@ -214,3 +214,55 @@ TEST_CASE("config: --set fills an empty section of the file") {
     CHECK(unknown.errors[0].rfind("--set sorce.fps=15: unknown key 'sorce' (did you mean 'source'?)", 0) == 0);
 }
 
+TEST_CASE("config: a --set value is the text after '=', unless it is a quoted YAML scalar") {
+    const auto value_of = [](const std::string& key, const std::string& text) {
+        const auto result = parse_config("", "cam.yaml", {key + "=" + text});
+        INFO(key << "=" << text << "\n" << all_errors(result));
+        REQUIRE(result.ok());
+        for (const auto& row : config_keys()) {
+            if (row.path() == key) return row.format(result.settings);
+        }
+        FAIL("no key " << key);
+        return std::string{};
+    };
+    // What YAML would read as a list or a map is the text itself.
+    CHECK(value_of("server.listen", "[::1]:10050") == "[::1]:10050");
+    CHECK(value_of("server.listen", "[::1]:0") == "[::1]:0");
+    CHECK(value_of("source.uri", "file:{x}") == "file:{x}");
+    CHECK(value_of("source.uri", "file:- a") == "file:- a");
+    CHECK(value_of("source.uri", "file:a: b") == "file:a: b");
+    CHECK(value_of("source.uri", "file:[a, b]") == "file:[a, b]");
+    // Plain text YAML would shorten is kept whole: a " #" is no comment here.
+    CHECK(value_of("source.uri", "file:/srv/cam #2") == "file:/srv/cam #2");
+    CHECK(value_of("source.uri", "file:/srv/it's") == "file:/srv/it's");
+    // Quoted, it reads as in the file: quotes off, escapes on.
+    CHECK(value_of("server.listen", "'[::1]:0'") == "[::1]:0");
+    CHECK(value_of("server.listen", "\"[::1]:0\"") == "[::1]:0");
+    CHECK(value_of("source.uri", "'file:/srv/it''s'") == "file:/srv/it's");
+    CHECK(value_of("source.uri", "\"file:/srv/\\u00e9t\\u00e9\"") == "file:/srv/\xc3\xa9t\xc3\xa9");
+    CHECK(value_of("log.level", "'debug' # quoted, then a comment") == "debug");
+    // Scalars as they always were.
+    CHECK(value_of("source.fps", "12.5") == "12.5");
+    CHECK(value_of("source.fps", " 15 ") == "15");
+    CHECK(value_of("viewer.queue_bytes", "512KiB") == "512KiB");
+    CHECK(value_of("server.hello_timeout", "1500ms") == "1500ms");
+    CHECK(value_of("source.uri", "testpattern:hang-after=3s") == "testpattern:hang-after=3s");
+
+    // Text that is no valid value fails on the key's grammar, never as a list or a map.
+    const auto only_error = [](const std::string& item) {
+        const auto result = parse_config("", "cam.yaml", {item});
+        REQUIRE(result.errors.size() == 1);
+        return result.errors[0];
+    };
+    CHECK(only_error("log.level={x}").rfind("--set log.level={x}: 'log.level' is '{x}'; expected one of:", 0) == 0);
+    CHECK(only_error("log.level=- a").rfind("--set log.level=- a: 'log.level' is '- a'; expected one of:", 0) == 0);
+    CHECK(only_error("log.level=a: b").rfind("--set log.level=a: b: 'log.level' is 'a: b'; expected", 0) == 0);
+    CHECK(only_error("source.fps=[1]") == "--set source.fps=[1]: 'source.fps' must be a number, got '[1]'");
+    CHECK(only_error("server.listen='[::1]:0") ==
+          "--set server.listen='[::1]:0: 'server.listen' is ''[::1]:0'; expected HOST:PORT such as 0.0.0.0:10050 "
+          "or [::1]:10050");
+    CHECK(only_error("source.uri=") == "--set source.uri=: 'source.uri' must not be empty");
+    CHECK(only_error("source.uri=~").rfind("--set source.uri=~: 'source.uri' is '~'; expected", 0) == 0);
+    CHECK(only_error("source.fps=12.5 # fast") == "--set source.fps=12.5 # fast: 'source.fps' must be a number, "
+                                                  "got '12.5 # fast'");
+}
