@@ -66,7 +66,8 @@ public:
             if (std::find(names.begin(), names.end(), key) != names.end()) continue;
             const auto path = prefix.empty() ? key : prefix + "." + key;
             error(entry.first, path,
-                  "unknown key '" + path + "'" + did_you_mean(key, names) + "; expected one of: " + join(names));
+                  "unknown key '" + printable(path) + "'" + did_you_mean(key, names) +
+                      "; expected one of: " + join(names));
         }
     }
 
@@ -123,7 +124,7 @@ std::map<std::string, std::string> apply_overrides(YAML::Node& root,
                                                    std::vector<std::string>& errors) {
     std::map<std::string, std::string> origins;
     for (const auto& item : overrides) {
-        const auto origin = "--set " + item;
+        const auto origin = "--set " + printable(item);
         const auto equals = item.find('=');
         const auto path = item.substr(0, equals);
         const auto dot = path.find('.');

@@ -47,6 +47,25 @@ TEST_CASE("config: camstreamd --set fills an empty source: section of the file")
     CHECK(result.stdout_text.find("  fps: 15\n") != std::string::npos);
 }
 
+TEST_CASE("config: camstreamd refuses a NUL in server.listen and source.uri, at its line and column") {
+    TempDir dir("config-cli");
+    const auto config = dir.path() / "nul.yaml";
+    write_text(config, "source:\n  uri: \"file:\\0/srv\"\nserver:\n  listen: \"127.0.0.1\\0::10050\"\n");
+    const auto file = check_config({"--config", config.string()});
+    INFO(file.stderr_text);
+    CHECK(file.status.exited_with(1));
+    CHECK(file.stderr_text.find(config.string() + ":2:8: 'source.uri' contains the control character \\x00") !=
+          std::string::npos);
+    CHECK(file.stderr_text.find(config.string() + ":4:11: 'server.listen' contains the control character \\x00") !=
+          std::string::npos);
+
+    const auto set = check_config({"--config", kDemoConfig, "--set", "server.listen=\"127.0.0.1\\0::10050\""});
+    INFO(set.stderr_text);
+    CHECK(set.status.exited_with(1));
+    CHECK(set.stderr_text.find("--set server.listen=\"127.0.0.1\\0::10050\": 'server.listen' contains the control "
+                               "character \\x00") != std::string::npos);
+}
+
 TEST_CASE("config: camstreamd refuses a file that is not a map, at its line and column") {
     TempDir dir("config-cli");
     const auto config = dir.path() / "number.yaml";

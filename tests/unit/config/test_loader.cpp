@@ -191,6 +191,98 @@ TEST_CASE("config: a configuration that is not a map is rejected at its line and
     }
 }
 
+TEST_CASE("config: every error of a bad file names FILE:LINE:COLUMN") {
+    const std::vector<std::string> bad_files = {
+        "42",
+        "- a",
+        std::string(1, '\x01'),
+        std::string(1, '\0'),
+        "source: [1, 2\n",
+        "source:\n  fps: \"unterminated\n",
+        "source: 5\n",
+        "source:\n  - fps\n",
+        "source:\n  fps: [1]\n",
+        "source:\n  fps: fast\n  widht: 1\n",
+        "sorce:\n  fps: 1\n",
+        "server:\n  listen: \"127.0.0.1\\0::10050\"\n",
+        "log:\n  level: \"info\\e[2J\"\n",
+        "\"a\\x01b\": 1\n",
+        "source:\n  \"f\\tps\": 1\n",
+    };
+    for (const auto& yaml : bad_files) {
+        const auto result = parse_config(yaml, "cam.yaml", {});
+        INFO(printable(yaml) << "\n" << printable(all_errors(result)));
+        CHECK_FALSE(result.ok());
+        for (const auto& error : result.errors) {
+            CHECK(is_located(error, "cam.yaml"));
+            CHECK_FALSE(has_control_character(error));
+        }
+    }
+}
+
+TEST_CASE("config: a NUL in server.listen or source.uri is rejected at the value's position") {
+    // YAML's "\0" is a NUL: "127.0.0.1\0::10050" once checked as loopback.
+    const auto listen = parse_config("server:\n  listen: \"127.0.0.1\\0::10050\"\n", "cam.yaml", {});
+    REQUIRE(listen.errors.size() == 1);
+    CHECK(listen.errors[0] == "cam.yaml:2:11: 'server.listen' contains the control character \\x00 (character 10 of "
+                              "the value); no setting may contain control characters");
+
+    const auto uri = parse_config("source:\n  uri: \"file:\\0/etc/shadow\"\n", "cam.yaml", {});
+    REQUIRE(uri.errors.size() == 1);
+    CHECK(uri.errors[0] == "cam.yaml:2:8: 'source.uri' contains the control character \\x00 (character 6 of the "
+                           "value); no setting may contain control characters");
+}
+
+TEST_CASE("config: no setting accepts a control character, and the message shows it escaped") {
+    // Every key, each control character class: NUL, tab, newline, escape, DEL.
+    for (const auto& row : config_keys()) {
+        for (const auto* escaped : {"\\0", "\\t", "\\n", "\\e", "\\x7F"}) {
+            const auto yaml = std::string(row.section) + ":\n  " + std::string(row.key) + ": \"" +
+                              row.default_text() + escaped + "\"\n";
+            const auto result = parse_config(yaml, "cam.yaml", {});
+            INFO(yaml);
+            REQUIRE(result.errors.size() == 1);
+            CHECK(result.errors[0].rfind("cam.yaml:2:", 0) == 0);
+            CHECK(result.errors[0].find("'" + row.path() + "' contains the control character \\x") !=
+                  std::string::npos);
+            CHECK_FALSE(has_control_character(result.errors[0]));
+        }
+    }
+    // Without them, the same values are fine.
+    CHECK(parse_config("source:\n  uri: \"file:/srv/cam 2\"\n", "cam.yaml", {}).ok());
+}
+
+TEST_CASE("config: an unknown key with control characters is named with them escaped") {
+    const auto result = parse_config("\"sou\\x1Brce\":\n  fps: 1\n", "cam.yaml", {});
+    REQUIRE(result.errors.size() == 1);
+    CHECK(result.errors[0].rfind("cam.yaml:1:1: unknown key 'sou\\x1Brce'", 0) == 0);
+}
+
+TEST_CASE("config: --set with a control character is rejected, naming the --set") {
+    // A quoted --set value is read as YAML reads it, so "\0" is a NUL here too.
+    const auto listen = parse_config("", "cam.yaml", {"server.listen=\"127.0.0.1\\0::10050\""});
+    REQUIRE(listen.errors.size() == 1);
+    CHECK(listen.errors[0] ==
+          "--set server.listen=\"127.0.0.1\\0::10050\": 'server.listen' contains the control character \\x00 "
+          "(character 10 of the value); no setting may contain control characters");
+
+    const auto uri = parse_config("", "cam.yaml", {"source.uri=\"file:\\0/etc\""});
+    REQUIRE(uri.errors.size() == 1);
+    CHECK(uri.errors[0].rfind("--set source.uri=\"file:\\0/etc\": 'source.uri' contains the control character "
+                              "\\x00 (character 6 of the value)",
+                              0) == 0);
+
+    // A raw control byte on the command line, echoed escaped.
+    const auto raw = parse_config("", "cam.yaml", {"source.uri=file:/tmp/a\x01" "b"});
+    REQUIRE(raw.errors.size() == 1);
+    CHECK(raw.errors[0].rfind("--set source.uri=file:/tmp/a\\x01b: 'source.uri' contains the control character "
+                              "\\x01 (character 12 of the value)",
+                              0) == 0);
+    const auto tab = parse_config("", "cam.yaml", {"log.level=info\t"});
+    REQUIRE(tab.errors.size() == 1);
+    CHECK(tab.errors[0].rfind("--set log.level=info\\x09: 'log.level' contains the control character \\x09", 0) == 0);
+}
+
 TEST_CASE("config: --set fills an empty section of the file") {
     for (const char* file : {"source:\n", "source: ~\n", "source: null\n", "source: {}\n"}) {
         INFO(file);
