@@ -60,6 +60,12 @@ std::string every_form() {
 }  // namespace
 
 std::optional<SourceUri> parse_source_uri(std::string_view uri, std::string& error) {
+    // The configuration refuses them first; this keeps a NUL from cutting a
+    // path short for anyone else who builds a source from text.
+    if (find_control_character(uri)) {
+        error = "expected no control characters in a source URI";
+        return std::nullopt;
+    }
     const auto colon = uri.find(':');
     const auto name = uri.substr(0, colon);
     const auto rest = colon == std::string_view::npos ? std::nullopt

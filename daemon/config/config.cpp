@@ -37,6 +37,13 @@ std::vector<std::string_view> key_names(std::string_view section) {
     return keys;
 }
 
+// "FILE:LINE:COLUMN". Every node read from a file has a mark; only an empty
+// document has none, and its position is its start.
+std::string located(const std::string& origin, const YAML::Mark& mark) {
+    if (mark.is_null()) return origin + ":1:1";
+    return origin + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
 // Walks the YAML tree section by section, collecting every error with its position.
 class Reader {
 public:
@@ -52,9 +59,7 @@ public:
         if (auto found = override_origins_.find(path); found != override_origins_.end()) {
             return found->second;
         }
-        const auto mark = node.Mark();
-        if (mark.is_null()) return origin_;
-        return origin_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+        return located(origin_, node.Mark());
     }
 
     // Reports unknown keys of a map; names = the keys it may hold.
@@ -64,7 +69,8 @@ public:
             if (std::find(names.begin(), names.end(), key) != names.end()) continue;
             const auto path = prefix.empty() ? key : prefix + "." + key;
             error(entry.first, path,
-                  "unknown key '" + path + "'" + did_you_mean(key, names) + "; expected one of: " + join(names));
+                  "unknown key '" + printable(path) + "'" + did_you_mean(key, names) +
+                      "; expected one of: " + join(names));
         }
     }
 
@@ -85,13 +91,43 @@ private:
     std::vector<std::string>& errors_;
 };
 
+std::string trimmed(std::string_view text) {
+    const auto first = text.find_first_not_of(' ');
+    if (first == std::string_view::npos) return {};
+    return std::string(text.substr(first, text.find_last_not_of(' ') - first + 1));
+}
+
+// The value of a --set: the text after '=' as written, because a command line
+// holds one value, not a document: [::1]:10050 (which YAML reads as a list),
+// {x}, "- a" and "a: b" are text. Only where YAML reads the text as one
+// scalar is it read as YAML: quoted, it loses its quotes and gains its
+// escapes ('[::1]:0', "a\tb") as in the file; plain, its surrounding spaces
+// go. Plain text YAML would shorten stays whole: in file:/srv/cam #2 the " #2"
+// is part of a path, not a comment, and ~ or null is no setting's value.
+std::string override_value(const std::string& text) {
+    std::vector<YAML::Node> documents;
+    try {
+        documents = YAML::LoadAll(text);
+    } catch (const YAML::Exception&) {
+        return text;
+    }
+    if (documents.size() != 1 || !documents.front().IsScalar()) return text;
+    const auto& scalar = documents.front().Scalar();
+    const auto plain_text = trimmed(text);
+    // yaml-cpp tags a quoted (or block) scalar "!" and a plain one "?".
+    const bool quoted = documents.front().Tag() == "!" && !plain_text.empty() &&
+                        (plain_text.front() == '\'' || plain_text.front() == '"');
+    const bool plain = documents.front().Tag() == "?" && scalar == plain_text;
+    return quoted || plain ? scalar : text;
+}
+
 // Applies "a.b=value" overrides onto the tree; returns path -> "--set a.b=value".
 std::map<std::string, std::string> apply_overrides(YAML::Node& root,
                                                    const std::vector<std::string>& overrides,
                                                    std::vector<std::string>& errors) {
     std::map<std::string, std::string> origins;
     for (const auto& item : overrides) {
-        const auto origin = "--set " + item;
+        const auto origin = "--set " + printable(item);
         const auto equals = item.find('=');
         const auto path = item.substr(0, equals);
         const auto dot = path.find('.');
@@ -102,22 +138,19 @@ std::map<std::string, std::string> apply_overrides(YAML::Node& root,
         }
         const auto section = path.substr(0, dot);
         const auto key = path.substr(dot + 1);
-        // An empty section ("source:" with every key commented out) is a valid empty map.
-        if (root[section] && root[section].IsNull()) root.remove(section);
-        if (root[section] && !root[section].IsMap()) {
-            errors.push_back(origin + ": section '" + section + "' in the file is not a map");
-            continue;
+        const bool in_file = root[section].IsDefined();
+        if (in_file && !root[section].IsMap()) {
+            // An empty section ("source:" alone) is valid and takes the key. A
+            // list or a value is an error of the file, which read_settings()
+            // reports at its line and column; assigning a key would hide it
+            // (yaml-cpp turns a list into a map on assignment).
+            if (!root[section].IsNull()) continue;
+            root[section] = YAML::Node(YAML::NodeType::Map);
         }
-        YAML::Node value;
-        try {
-            value = YAML::Load(item.substr(equals + 1));
-        } catch (const YAML::Exception& e) {
-            errors.push_back(origin + ": " + e.msg);
-            continue;
-        }
-        root[section][key] = value.IsNull() ? YAML::Node(item.substr(equals + 1)) : value;
+        root[section][key] = YAML::Node(override_value(item.substr(equals + 1)));
         origins[path] = origin;
-        origins[section] = origin;
+        // A section the file does not have: its errors (an unknown section) are the --set's.
+        if (!in_file) origins[section] = origin;
     }
     return origins;
 }
@@ -242,14 +275,14 @@ ConfigResult parse_config(std::string_view yaml_text, const std::string& origin,
     YAML::Node root;
     try {
         root = YAML::Load(std::string(yaml_text));
-    } catch (const YAML::ParserException& e) {
-        result.errors.push_back(origin + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                std::to_string(e.mark.column + 1) + ": " + e.msg);
+    } catch (const YAML::Exception& e) {
+        result.errors.push_back(located(origin, e.mark) + ": " + printable(e.msg));
         return result;
     }
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     if (!root.IsMap()) {
-        result.errors.push_back(origin + ": the configuration must be a map of sections");
+        result.errors.push_back(located(origin, root.Mark()) + ": the configuration must be a map of sections, not " +
+                                (root.IsSequence() ? "a list" : "a single value"));
         return result;
     }
     if (auto error = first_structure_error(root, origin)) {

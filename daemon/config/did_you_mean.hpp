@@ -1,8 +1,9 @@
-// Typo hints and word lists for configuration error messages, shared by the
-// loader (unknown keys) and the schema (choices).
+// Typo hints, word lists and quoted user text for configuration error
+// messages, shared by the loader (unknown keys, --set) and the schema.
 #pragma once
 
 #include <algorithm>
+#include <cstdio>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,6 +38,24 @@ inline std::string did_you_mean(std::string_view word, std::span<const std::stri
         }
     }
     return best.empty() ? std::string{} : " (did you mean '" + std::string(best) + "'?)";
+}
+
+// Text from a file or a command line as an error message may show it: control
+// characters written as \xNN, so a message never carries a NUL, an escape
+// sequence or a line break it did not mean to.
+inline std::string printable(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && byte != 0x7F) {
+            out += c;
+            continue;
+        }
+        char escaped[5];
+        std::snprintf(escaped, sizeof escaped, "\\x%02X", static_cast<unsigned>(byte));
+        out += escaped;
+    }
+    return out;
 }
 
 inline std::string join(std::span<const std::string_view> words) {

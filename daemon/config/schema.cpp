@@ -132,6 +132,12 @@ template <auto Section, auto Field, ValueKind Kind>
 std::optional<std::string> assign_field(const ConfigKey& row, std::string_view text, Settings& settings) {
     auto& out = field<Section, Field>(settings);
     using T = FieldType<Section, Field>;
+    // Before any grammar, which could read only the part before a NUL; this
+    // also keeps control characters out of the messages below, which echo text.
+    if (const auto at = find_control_character(text)) {
+        return quoted_path(row) + " contains the control character " + printable(text.substr(*at, 1)) +
+               " (character " + std::to_string(*at + 1) + " of the value); no setting may contain control characters";
+    }
     std::optional<std::string> error;
     if constexpr (Kind == ValueKind::integer) {
         long long value = 0;

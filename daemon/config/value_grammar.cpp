@@ -1,4 +1,4 @@
-// Durations, byte sizes and listen addresses (see value_grammar.hpp).
+// Durations, byte sizes, listen addresses and control characters (see value_grammar.hpp).
 #include "config/value_grammar.hpp"
 
 #include <uv.h>
@@ -19,6 +19,14 @@ bool split_number_unit(std::string_view text, double& number, std::string_view& 
 }
 
 }  // namespace
+
+std::optional<std::size_t> find_control_character(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7F) return i;
+    }
+    return std::nullopt;
+}
 
 std::optional<Duration> parse_duration(std::string_view text) {
     double number = 0;

@@ -1,5 +1,6 @@
 // The grammars of configuration values that are more than a number: durations,
-// byte sizes and listen addresses, read and written back the same way.
+// byte sizes and listen addresses, read and written back the same way; and the
+// rule every value obeys: no control characters.
 #pragma once
 
 #include "config/settings.hpp"
@@ -10,6 +11,12 @@
 #include <string_view>
 
 namespace camstream {
+
+// Where the first control character (below 0x20, or 0x7F) is, if any. No
+// setting may hold one: a NUL makes a value mean one thing to the validator
+// and another to the C function that later reads it ("127.0.0.1\0::10050"
+// checks as loopback), and the others have no use in a name, path or address.
+std::optional<std::size_t> find_control_character(std::string_view text);
 
 std::optional<Duration> parse_duration(std::string_view text);      // 500ms, 10s, 2m, 1h
 std::optional<std::size_t> parse_byte_size(std::string_view text);   // 4096, 512KiB, 4MiB, 1GiB

@@ -1,6 +1,7 @@
 // Integration: the file sources. A folder of JPEGs is sent byte for byte as the
-// files are, in a loop; a video file is decoded by the video module (loaded on
-// demand) and re-encoded; a missing file is reported and the daemon keeps going.
+// files are, in a loop, skipping a file deleted meanwhile; a video file is
+// decoded by the video module (loaded on demand) and re-encoded; a missing file
+// is reported and the daemon keeps going.
 #include "support/daemon_process.hpp"
 #include "support/test_client.hpp"
 #include "support/viewer_group.hpp"
@@ -132,4 +133,63 @@ TEST_CASE("file source: a missing file is reported and retried, and the daemon k
     REQUIRE(wait_until([&] { viewer.read_available(); return !viewer.heartbeats().empty(); }, 10s));
     CHECK(viewer.heartbeats().back().heartbeat.state == camstream::wire::SourceState::lost);
     CHECK(viewer.frames().empty());
+}
+
+TEST_CASE("folder source: a file deleted while streaming is skipped and the stream goes on, in order") {
+    if (!have_ffmpeg()) {
+        MESSAGE("ffmpeg is not installed (scripts/install-deps installs it); skipped");
+        return;
+    }
+    TempDir folder("vanishing-jpegs");
+    REQUIRE(make_jpegs(folder, "160x120", 10).size() == 10);
+    const auto name = [](std::size_t index) {  // 0 -> frame-01.jpg
+        return "frame-" + std::string(index < 9 ? "0" : "") + std::to_string(index + 1) + ".jpg";
+    };
+    // The files' digests, in name order.
+    std::vector<std::uint64_t> digests;
+    for (std::size_t i = 0; i < 10; ++i) {
+        std::ifstream file(folder.path() / name(i), std::ios::binary);
+        const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), {});
+        REQUIRE(!bytes.empty());
+        digests.push_back(payload_digest(bytes));
+    }
+    const auto index_of = [](const std::vector<std::uint64_t>& list, std::uint64_t digest) {
+        return static_cast<std::size_t>(std::find(list.begin(), list.end(), digest) - list.begin());
+    };
+
+    DaemonProcess daemon({"source.uri=file:" + folder.path().string(), "source.fps=20"});
+    INFO("daemon log:\n" << daemon.log_tail());
+    TestClient viewer(daemon.port());
+    REQUIRE(viewer.handshake().accepted());
+    // A file five ahead of the one just received (a quarter second), in the
+    // same loop: the source reaches it before it lists the folder again, and
+    // finds it gone.
+    REQUIRE(viewer.receive_frames(1, 20s));
+    while (index_of(digests, viewer.frames().back().payload_digest) > 4) REQUIRE(viewer.receive_frames(1, 5s));
+    const auto doomed = index_of(digests, viewer.frames().back().payload_digest) + 5;
+    REQUIRE(std::filesystem::remove(folder.path() / name(doomed)));
+    const auto deleted_at = viewer.frames().size();
+    // Three more loops of the folder, without a pause: the source is never lost.
+    REQUIRE(viewer.receive_frames(30, 20s));
+    CHECK(daemon.wait_for_log("skipped " + name(doomed) + ": it vanished", 5s));
+    CHECK(daemon.count_in_log("stopped delivering frames") == 0);
+    CHECK(sequence_violations(viewer.frames()) == 0);
+
+    // From then on the file is never sent, the nine others are, and in name
+    // order: each frame is as many files on from the one before as its
+    // sequence number is.
+    auto remaining = digests;
+    remaining.erase(remaining.begin() + static_cast<std::ptrdiff_t>(doomed));
+    const auto& frames = viewer.frames();
+    std::set<std::uint64_t> later;
+    for (std::size_t i = deleted_at; i < frames.size(); ++i) {
+        INFO("frame " << i << ", sequence " << frames[i].sequence);
+        CHECK(frames[i].valid_jpeg);
+        CHECK(frames[i].payload_digest != digests[doomed]);
+        later.insert(frames[i].payload_digest);
+        const auto files_on = (index_of(remaining, frames[i].payload_digest) + remaining.size() -
+                               index_of(remaining, frames[i - 1].payload_digest)) % remaining.size();
+        CHECK(files_on == (frames[i].sequence - frames[i - 1].sequence) % remaining.size());
+    }
+    CHECK(later == std::set<std::uint64_t>(remaining.begin(), remaining.end()));
 }

@@ -63,3 +63,26 @@ TEST_CASE("config: a bad source.uri is an error at its position, saying what was
 
     CHECK(parse_config("source:\n  uri: testpattern:hang-after=3s\n", "cam.yaml", {}).ok());
 }
+
+TEST_CASE("source uri: parse_source_uri refuses control characters, so a NUL cannot cut a path short") {
+    std::string error;
+    CHECK_FALSE(parse_source_uri(std::string_view("file:/srv/cam\0/../../etc", 24), error));
+    CHECK(error == "expected no control characters in a source URI");
+    error.clear();
+    CHECK_FALSE(parse_source_uri("testpattern:hang-after=3s\n", error));
+    CHECK(error == "expected no control characters in a source URI");
+    CHECK_FALSE(parse_source_uri("file:/srv/\x1b[2Jcam", error));
+    CHECK(parse_source_uri("file:/srv/cam 2", error));
+}
+
+TEST_CASE("source uri: a NUL in source.uri is refused in the file and in --set, at its origin") {
+    const auto file = parse_config("source:\n  uri: \"file:/srv/cam\\0/etc\"\n", "cam.yaml", {});
+    REQUIRE(file.errors.size() == 1);
+    CHECK(file.errors[0] == "cam.yaml:2:8: 'source.uri' contains the control character \\x00 (character 14 of the "
+                            "value); no setting may contain control characters");
+    const auto set = parse_config("", "cam.yaml", {"source.uri='file:/srv/cam\t'"});
+    REQUIRE(set.errors.size() == 1);
+    CHECK(set.errors[0].rfind("--set source.uri='file:/srv/cam\\x09': 'source.uri' contains the control character "
+                              "\\x09 (character 14 of the value)",
+                              0) == 0);
+}
