@@ -6,6 +6,7 @@
 
 #include "jpeg.hpp"
 #include "latest_frame.hpp"
+#include "placeholder_size.hpp"
 #include "stats.hpp"
 
 #include <opencv2/highgui.hpp>
@@ -27,7 +28,6 @@ using namespace std::chrono_literals;
 // countdown and the frame rate keep moving.
 constexpr auto kRedrawInterval = 100ms;
 constexpr int kKeyPollMs = 10;
-const cv::Size kIdleCanvasSize{640, 480};
 const cv::Scalar kDarkGrey{40, 40, 40};
 const cv::Scalar kWhite{255, 255, 255};
 const cv::Scalar kRed{60, 60, 255};
@@ -206,8 +206,7 @@ cv::Mat compose(const View& view, const LinkStatus& status, const std::string& e
     if (view.frame) {
         canvas = view.frame->image.clone();
     } else {
-        const bool known = status.stream_size.area() > 0;
-        canvas = cv::Mat(known ? status.stream_size : kIdleCanvasSize, CV_8UC3, kDarkGrey);
+        canvas = cv::Mat(placeholder_size(status.stream_size), CV_8UC3, kDarkGrey);
     }
 
     switch (status.phase) {

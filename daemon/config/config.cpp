@@ -272,13 +272,21 @@ ConfigResult parse_config(std::string_view yaml_text, const std::string& origin,
             return result;
         }
     }
-    YAML::Node root;
+    std::vector<YAML::Node> documents;
     try {
-        root = YAML::Load(std::string(yaml_text));
+        documents = YAML::LoadAll(std::string(yaml_text));
     } catch (const YAML::Exception& e) {
         result.errors.push_back(located(origin, e.mark) + ": " + printable(e.msg));
         return result;
     }
+    // YAML::Load would read the first document and silently drop the rest: a
+    // "---" pasted in the middle would hide every setting after it.
+    if (documents.size() > 1) {
+        result.errors.push_back(located(origin, documents[1].Mark()) +
+                                ": a second YAML document starts here (after '---'); the configuration must be one");
+        return result;
+    }
+    YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     if (!root.IsMap()) {
         result.errors.push_back(located(origin, root.Mark()) + ": the configuration must be a map of sections, not " +

@@ -193,3 +193,41 @@ TEST_CASE("folder source: a file deleted while streaming is skipped and the stre
     }
     CHECK(later == std::set<std::uint64_t>(remaining.begin(), remaining.end()));
 }
+
+TEST_CASE("folder source: a folder renamed away while streaming is reported lost, and streams again when it is back") {
+    if (!have_ffmpeg()) {
+        MESSAGE("ffmpeg is not installed (scripts/install-deps installs it); skipped");
+        return;
+    }
+    TempDir parent("renamed-folder");
+    const auto folder = parent.path() / "camera";
+    const auto away = parent.path() / "camera-away";
+    std::filesystem::create_directory(folder);
+    REQUIRE(ffmpeg({"-i", "testsrc=size=160x120:rate=10", "-frames:v", "5", "-q:v", "4",
+                    (folder / "frame-%02d.jpg").string()})
+                .status.exited_with(0));
+    DaemonProcess daemon({"source.uri=file:" + folder.string(), "source.fps=20", "viewer.heartbeat_interval=200ms",
+                          "log.stats_interval=1s"});
+    INFO("daemon log:\n" << daemon.log_tail());
+    TestClient viewer(daemon.port());
+    REQUIRE(viewer.handshake().accepted());
+    REQUIRE(viewer.receive_frames(10, 10s));
+
+    std::filesystem::rename(folder, away);
+    const auto lost = [&] {
+        viewer.read_available();
+        return !viewer.heartbeats().empty() &&
+               viewer.heartbeats().back().heartbeat.state == camstream::wire::SourceState::lost;
+    };
+    // Lost within a few frame intervals (the lost threshold is at least 2 s).
+    CHECK(wait_until(lost, 6s));
+    CHECK(daemon.wait_for_log("source=lost", 5s));
+    const auto frames_while_away = viewer.frames().size();
+
+    std::filesystem::rename(away, folder);
+    REQUIRE(viewer.receive_frames(10, 10s));
+    CHECK(viewer.frames().size() >= frames_while_away + 10);
+    CHECK(daemon.wait_for_log("camera is back", 5s));
+    CHECK(sequence_violations(viewer.frames()) == 0);
+    CHECK(daemon.stop().exited_with(0));
+}
