@@ -20,10 +20,13 @@ cd_to_repo_root() { cd "$CAMSTREAM_ROOT" || die "cannot cd to $CAMSTREAM_ROOT"; 
 # Shared libraries a prebuilt camstreamd/camview loads. These names carry the
 # bookworm sonames (OpenCV 4.6 -> *406, yaml-cpp 0.7, spdlog 1.10), so they
 # change with the next Debian release; the -dev packages below pull them in.
+# gstreamer1.0-plugins-base holds the appsink and videoconvert elements every
+# gstreamer: source ends in (and videotestsrc, which the tests use).
 CAMSTREAM_PACKAGES_RUNTIME=(
   libopencv-core406 libopencv-imgproc406 libopencv-imgcodecs406
   libopencv-videoio406 libopencv-highgui406
   libuv1 libyaml-cpp0.7 libspdlog1.10 libsystemd0 libturbojpeg0
+  libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 gstreamer1.0-plugins-base
 )
 
 # Toolchain and headers. Deliberately not libopencv-dev: that meta package
@@ -34,7 +37,7 @@ CAMSTREAM_PACKAGES_BUILD=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libopencv-videoio-dev libopencv-highgui-dev
   libuv1-dev libyaml-cpp-dev libspdlog-dev libsystemd-dev libcli11-dev
-  libturbojpeg0-dev
+  libturbojpeg0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 )
 
 # What the test suite runs besides our binaries: doctest for unit tests, a
@@ -44,9 +47,10 @@ CAMSTREAM_PACKAGES_BUILD=(
 # library dependencies. For scripts/fuzz: clang, plus libclang-rt-dev, which
 # holds libFuzzer and clang's sanitizer runtimes but which clang only recommends
 # (so --no-install-recommends leaves it out), and llvm for llvm-symbolizer, so
-# that sanitizer reports name files and lines.
+# that sanitizer reports name files and lines. v4l-utils: v4l2-ctl, the
+# independent V4L2 client the fake camera's tests compare against.
 CAMSTREAM_PACKAGES_TEST=(doctest-dev xvfb xauth ffmpeg curl systemd dpkg-dev file
-  clang libclang-rt-dev llvm)
+  clang libclang-rt-dev llvm v4l-utils)
 
 # Prints the packages of the named groups (runtime, build, test), one a line.
 packages_of_groups() {
