@@ -46,7 +46,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION video)
 # dpkg-shlibdeps works out the library dependencies from the binaries.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS systemd)
+# The elements every gstreamer: source ends in (appsink, videoconvert); a Pi
+# Camera Module also needs gstreamer1.0-libcamera, which only Raspberry Pi OS has.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "systemd, gstreamer1.0-plugins-base")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "gstreamer1.0-libcamera, v4l-utils")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${PROJECT_SOURCE_DIR}/packaging/conffiles
     ${PROJECT_SOURCE_DIR}/packaging/postinst

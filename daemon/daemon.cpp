@@ -56,7 +56,8 @@ void Daemon::start_capture(std::uint64_t first_sequence) {
     };
     listener.status = [this](const CaptureStatus& status) { health_.capture_reported(status); };
     listener.event = [this](const CaptureEvent& event) { on_capture_event(event); };
-    capture_ = std::make_unique<CaptureThread>(loop_.get(), settings_.source, settings_.encoder.jpeg_quality,
+    capture_ = std::make_unique<CaptureThread>(loop_.get(), settings_.source, settings_.picture,
+                                               settings_.encoder.jpeg_quality,
                                                first_sequence, std::move(listener));
     health_.capture_started(wall_clock_us(), settings_.source.fps);
     capture_->set_viewers(health_.viewers());
@@ -131,7 +132,8 @@ int Daemon::run() {
                  listener_->local_address(), socket_activated_ ? " (socket from systemd)" : "",
                  source.description.empty() ? settings_.source.uri : source.description,
                  source.width != 0 ? source.width : settings_.source.width,
-                 source.height != 0 ? source.height : settings_.source.height, settings_.source.fps,
+                 source.height != 0 ? source.height : settings_.source.height,
+                 source.fps != 0 ? source.fps : settings_.source.fps,
                  settings_.encoder.jpeg_quality);
 
     stats_log_ = std::make_unique<StatsLog>(loop_.get(), health_, settings_.log.stats_interval);
@@ -139,9 +141,11 @@ int Daemon::run() {
     notifier_->ready();
 
     uv_run(loop_.get(), UV_RUN_DEFAULT);
-    spdlog::info("camstreamd stopped: {} frames captured, {} encoded, {} published, {} sent, {} dropped, "
-                 "{} connections, {} rejected, {} stalled; {} frames replaced before the loop took them",
-                 health_.frames_captured(), health_.frames_encoded(), health_.frames_handed_over(),
+    spdlog::info("camstreamd stopped: {} frames captured, {} encoded, {} passed through, {} broken, {} published, "
+                 "{} sent, {} dropped, {} connections, {} rejected, {} stalled; {} frames replaced before the loop "
+                 "took them",
+                 health_.frames_captured(), health_.frames_encoded(), health_.frames_passed_through(),
+                 health_.frames_broken(), health_.frames_handed_over(),
                  health_.frames_sent(), health_.frames_dropped(), health_.connections(), health_.rejections(),
                  health_.stalls(), health_.frames_replaced());
     return 0;

@@ -1,4 +1,5 @@
 // camstreamd's entry point: command line, configuration, then the daemon.
+#include "capture/camera_list.hpp"
 #include "config/config.hpp"
 #include "daemon.hpp"
 #include "service/logging.hpp"
@@ -22,8 +23,18 @@ int main(int argc, char** argv) {
         ->type_name("KEY=VALUE");
     app.add_flag("--check-config", check_only,
                  "validate the configuration, print the effective one, and exit 0 (valid) or 1");
+    std::vector<std::string> camera_paths;
+    bool list_only = false;
+    auto* list_cameras = app.add_flag("--list-cameras", list_only, "list the cameras (V4L2 devices with their formats, sizes "
+                                                        "and frame rates; libcamera modules) and exit");
+    app.add_option("devices", camera_paths, "with --list-cameras: the devices to list instead of every /dev/video*")
+        ->needs(list_cameras);
     app.set_version_flag("-V,--version", std::string("camstreamd ") + camstream::kVersion);
     CLI11_PARSE(app, argc, argv);
+    if (list_only) {
+        camstream::list_cameras(std::cout, camera_paths);
+        return 0;
+    }
 
     auto loaded = camstream::load_config_file(launch.config_path, launch.overrides);
     if (!loaded.ok()) {

@@ -12,7 +12,9 @@ namespace camstream {
 struct CaptureStatus {
     wire::SourceState state = wire::SourceState::starting;
     std::uint64_t frames_captured = 0;
-    std::uint64_t frames_encoded = 0;
+    std::uint64_t frames_encoded = 0;         // JPEG encodes done
+    std::uint64_t frames_passed_through = 0;  // the camera's own JPEGs, sent as they were
+    std::uint64_t frames_broken = 0;          // received from the source but dropped as broken
     std::uint64_t last_sequence = 0;   // of the last frame grabbed
     std::int64_t last_capture_us = 0;  // wall clock of the last frame grabbed; 0 before the first
 };

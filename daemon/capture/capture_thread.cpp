@@ -10,19 +10,20 @@
 namespace camstream {
 namespace {
 
-// Between reopen attempts of a source that failed.
-constexpr auto kReopenBackoff = std::chrono::seconds(1);
 // While no frame is handed over (nobody watches), the loop still hears this
 // often that capture is alive, for heartbeats and the watchdog.
 constexpr auto kStatusInterval = std::chrono::milliseconds(250);
 
 }  // namespace
 
-CaptureThread::CaptureThread(uv_loop_t* loop, const SourceSettings& source, int jpeg_quality,
-                             std::uint64_t first_sequence, Listener listener)
+CaptureThread::CaptureThread(uv_loop_t* loop, const SourceSettings& source, const PictureSettings& picture,
+                             int jpeg_quality, std::uint64_t first_sequence, Listener listener)
     : source_(make_source(source, stop_signal_)),
       description_(source.uri),
       listener_(std::move(listener)),
+      encoder_(picture),
+      retry_initial_(source.retry_initial),
+      retry_max_(std::max(source.retry_max, source.retry_initial)),
       handoff_(loop, [this](CaptureHandoff::Mail& mail) { deliver(mail); }),
       jpeg_quality_(jpeg_quality),
       last_sequence_(first_sequence - 1) {}
@@ -88,10 +89,14 @@ void CaptureThread::run() {
     bool open = open_source(true);
     if (!open) status_.state = wire::SourceState::lost;
     post_status_if_due(true);
+    // Doubles at each failed reopen, so a camera gone for good costs little,
+    // and starts short again once the source delivers.
+    Duration retry = retry_initial_;
     while (!stop_signal_.raised()) {
         if (!open) {
-            if (stop_signal_.wait_for(kReopenBackoff)) break;
+            if (stop_signal_.wait_for(retry)) break;
             open = open_source(false);
+            retry = open ? retry_initial_ : std::min(retry * 2, retry_max_);
             continue;
         }
         if (!source_->grab()) {
@@ -104,7 +109,9 @@ void CaptureThread::run() {
             open = false;
             continue;
         }
-        status_.last_capture_us = wall_clock_us();
+        const auto taken = source_->captured_us();
+        status_.last_capture_us = taken != 0 ? taken : wall_clock_us();
+        status_.frames_broken = source_->frames_broken();
         ++status_.frames_captured;
         last_sequence_.store(++sequence, std::memory_order_relaxed);
         status_.last_sequence = sequence;
@@ -130,32 +137,28 @@ void CaptureThread::post_status_if_due(bool now) {
 }
 
 void CaptureThread::encode_and_post(std::uint64_t sequence, std::int64_t captured_us) {
+    // The pixels' buffer is kept: a video source decodes into it again.
     image_.jpeg.reset();
+    image_.yuv = {};
     if (!source_->retrieve(image_)) {
         spdlog::warn("source {}: frame {} could not be read", description_, sequence);
         post_status_if_due(false);
         return;
     }
-    auto frame = std::make_shared<Frame>();
-    if (image_.jpeg) {
-        frame->payload = std::move(image_.jpeg);
-        frame->width = static_cast<std::uint16_t>(source_->size().width);
-        frame->height = static_cast<std::uint16_t>(source_->size().height);
-    } else {
-        std::vector<std::uint8_t> jpeg;
-        if (!encoder_.encode(image_.pixels, jpeg_quality_.load(std::memory_order_relaxed), jpeg)) {
-            spdlog::error("JPEG encoding of frame {} failed: {}", sequence, encoder_.last_error());
-            post_status_if_due(false);
-            return;
-        }
-        frame->payload = std::make_shared<const std::vector<std::uint8_t>>(std::move(jpeg));
-        frame->width = static_cast<std::uint16_t>(image_.pixels.cols);
-        frame->height = static_cast<std::uint16_t>(image_.pixels.rows);
+    FrameEncoder::Jpeg jpeg;
+    if (!encoder_.make(image_, captured_us, jpeg_quality_.load(std::memory_order_relaxed), jpeg)) {
+        spdlog::error("frame {} could not be made into a JPEG: {}", sequence, encoder_.last_error());
+        post_status_if_due(false);
+        return;
     }
+    auto frame = std::make_shared<Frame>();
+    frame->payload = std::move(jpeg.bytes);
+    frame->width = static_cast<std::uint16_t>(jpeg.width);
+    frame->height = static_cast<std::uint16_t>(jpeg.height);
     frame->sequence = sequence;
     frame->times.captured_us = captured_us;
     frame->times.encoded_us = wall_clock_us();
-    ++status_.frames_encoded;
+    ++(jpeg.encoded ? status_.frames_encoded : status_.frames_passed_through);
     status_posted_ = StopSignal::Clock::now();
     handoff_.post_frame(std::move(frame), status_);
 }

@@ -8,7 +8,7 @@
 #pragma once
 
 #include "capture/capture_handoff.hpp"
-#include "capture/jpeg_encoder.hpp"
+#include "capture/frame_encoder.hpp"
 #include "capture/source.hpp"
 #include "capture/stop_signal.hpp"
 #include "config/config.hpp"
@@ -32,8 +32,8 @@ public:
 
     // first_sequence lets a replacement thread (source changed on reload) carry
     // on the numbering, so viewers never see sequence numbers go backwards.
-    CaptureThread(uv_loop_t* loop, const SourceSettings& source, int jpeg_quality, std::uint64_t first_sequence,
-                  Listener listener);
+    CaptureThread(uv_loop_t* loop, const SourceSettings& source, const PictureSettings& picture, int jpeg_quality,
+                  std::uint64_t first_sequence, Listener listener);
     // Outside the loop only (start-up failed, or the loop has ended): joins.
     ~CaptureThread();
     CaptureThread(const CaptureThread&) = delete;
@@ -61,7 +61,9 @@ private:
     std::unique_ptr<Source> source_;
     std::string description_;
     Listener listener_;
-    JpegEncoder encoder_;
+    FrameEncoder encoder_;
+    Duration retry_initial_;
+    Duration retry_max_;
     SourceImage image_;
     CaptureHandoff handoff_;
 

@@ -5,6 +5,8 @@
 // us choose chroma subsampling and the fast DCT, which matter on a Pi.
 #pragma once
 
+#include "capture/source.hpp"
+
 #include <opencv2/core.hpp>
 
 #include <cstdint>
@@ -22,11 +24,20 @@ public:
 
     // Encodes an 8-bit BGR or greyscale picture; false with a reason in last_error().
     bool encode(const cv::Mat& picture, int quality, std::vector<std::uint8_t>& out);
+    // Encodes a camera's YUV planes as they are: JPEG stores YCbCr, so a
+    // camera's YUV needs no conversion (to BGR and back, which costs as much
+    // as the encode on a Pi).
+    bool encode(const YuvPlanes& picture, int quality, std::vector<std::uint8_t>& out);
     const std::string& last_error() const { return last_error_; }
 
 private:
+    // The JPEG TurboJPEG wrote into scratch_ (size bytes), or its error.
+    bool finish(int rc, unsigned long size, std::vector<std::uint8_t>& out);
+    unsigned char* scratch_for(int width, int height, int subsampling, unsigned long& size);
+
     void* handle_;  // tjhandle
     std::vector<std::uint8_t> scratch_;
+    std::vector<std::uint8_t> planes_;  // YUYV or NV12 split into planes
     std::string last_error_;
 };
 

@@ -1,10 +1,11 @@
 // make_source: picks the Source implementation named by source.uri, loading the
-// video module only when a video file is asked for.
+// video module only when a video file or a GStreamer pipeline is asked for.
 #include "capture/source.hpp"
 
 #include "capture/jpeg_folder_source.hpp"
 #include "capture/source_uri.hpp"
 #include "capture/test_pattern.hpp"
+#include "capture/v4l2_source.hpp"
 
 #include <dlfcn.h>
 #include <unistd.h>
@@ -75,14 +76,16 @@ std::filesystem::path executable_dir() {
     return std::filesystem::path(std::string(path.data(), static_cast<std::size_t>(length))).parent_path();
 }
 
-std::unique_ptr<Source> load_video_source(const std::string& path, const SourceSettings& settings,
-                                          const StopSignal& stop) {
+// kind: "video" (a video file) or "gstreamer" (a pipeline): the module
+// camstream_<kind>_source.so and its entry point camstream_make_<kind>_source.
+std::unique_ptr<Source> load_module_source(const std::string& kind, const std::string& path,
+                                           const SourceSettings& settings, const StopSignal& stop) {
     // Beside the binary in a build tree; in an installed tree, in the module
     // folder relative to the binary, so a package works whatever its prefix.
     const auto here = executable_dir();
-    const std::array<std::filesystem::path, 2> candidates = {
-        here / "camstream_video_source.so",
-        here.parent_path() / CAMSTREAM_MODULE_DIR / "camstream_video_source.so"};
+    const auto file = "camstream_" + kind + "_source.so";
+    const std::array<std::filesystem::path, 2> candidates = {here / file,
+                                                             here.parent_path() / CAMSTREAM_MODULE_DIR / file};
     std::string errors;
     for (const auto& candidate : candidates) {
         // Never unloaded: the source's code must outlive every Source it makes.
@@ -92,18 +95,20 @@ std::unique_ptr<Source> load_video_source(const std::string& path, const SourceS
             continue;
         }
         using Factory = Source* (*)(const char*, const SourceSettings*, const StopSignal*);
-        auto factory = reinterpret_cast<Factory>(dlsym(module, "camstream_make_video_source"));
+        const auto entry = "camstream_make_" + kind + "_source";
+        auto factory = reinterpret_cast<Factory>(dlsym(module, entry.c_str()));
         if (factory != nullptr) return std::unique_ptr<Source>(factory(path.c_str(), &settings, &stop));
-        errors += "; " + candidate.string() + " has no camstream_make_video_source";
+        errors += "; " + candidate.string() + " has no " + entry;
     }
-    return std::make_unique<UnavailableSource>("file:" + path, "video files need the video module: " + errors);
+    return std::make_unique<UnavailableSource>((kind == "video" ? "file:" : "gstreamer:") + path,
+                                               kind + " sources need the module " + file + ": " + errors);
 }
 
 std::unique_ptr<Source> make_file_source(const std::string& path, const SourceSettings& settings,
                                          const StopSignal& stop) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) return std::make_unique<JpegFolderSource>(path, settings, stop);
-    return load_video_source(path, settings, stop);
+    return load_module_source("video", path, settings, stop);
 }
 
 }  // namespace
@@ -122,6 +127,8 @@ std::unique_ptr<Source> make_source(const SourceSettings& settings, const StopSi
             }
             return make_file_source(uri->path, settings, stop);
         }
+        case SourceUri::Kind::v4l2: return std::make_unique<V4l2Source>(uri->path, settings, stop);
+        case SourceUri::Kind::gstreamer: return load_module_source("gstreamer", uri->path, settings, stop);
     }
     return std::make_unique<UnavailableSource>(settings.uri, "unknown source kind");
 }

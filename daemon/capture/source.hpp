@@ -10,6 +10,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,10 +18,25 @@
 
 namespace camstream {
 
-// A retrieved picture: raw pixels to encode, or a JPEG to pass through as is
-// (shared: a source may hand the same bytes out again).
+// A camera's planar YUV picture, encoded as it is (no conversion to BGR and
+// back). The planes may point into the source's own buffers: valid until its
+// next grab().
+struct YuvPlanes {
+    // yuyv: one packed plane (Y0 U Y1 V); nv12: a Y plane and one of
+    // interleaved Cb Cr; i420: Y, Cb and Cr planes. Chroma is halved across
+    // (all three) and down (nv12, i420).
+    enum class Layout { none, yuyv, nv12, i420 } layout = Layout::none;
+    int width = 0;
+    int height = 0;
+    std::array<const std::uint8_t*, 3> planes{};
+    std::array<int, 3> strides{};
+};
+
+// A retrieved picture: raw pixels to encode, YUV planes to encode, or a JPEG
+// to pass through as is (shared: a source may hand the same bytes out again).
 struct SourceImage {
     cv::Mat pixels;
+    YuvPlanes yuv;
     std::shared_ptr<const std::vector<std::uint8_t>> jpeg;
 };
 
@@ -40,6 +56,11 @@ public:
     virtual cv::Size size() const = 0;
     virtual double fps() const = 0;
     virtual std::string describe() const = 0;
+    // When the frame grabbed last was taken, on the wall clock in microseconds,
+    // if the source knows better than "now" (a camera driver's buffer timestamp).
+    virtual std::int64_t captured_us() const { return 0; }
+    // Frames the source received but dropped as broken (a truncated JPEG).
+    virtual std::uint64_t frames_broken() const { return 0; }
 };
 
 // The source that source.uri names (capture/source_uri.hpp); `stop` outlives it.

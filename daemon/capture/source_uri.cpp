@@ -43,9 +43,27 @@ std::optional<SourceUri> parse_file(std::optional<std::string_view> rest, std::s
     return uri;
 }
 
+std::optional<SourceUri> parse_v4l2(std::optional<std::string_view> rest, std::string& error) {
+    if (!rest || rest->empty() || rest->front() != '/') {
+        error = "expected 'v4l2:DEVICE' with an absolute device path such as /dev/video0 or /dev/v4l/by-id/...";
+        return std::nullopt;
+    }
+    return SourceUri{SourceUri::Kind::v4l2, std::string(*rest), std::nullopt};
+}
+
+std::optional<SourceUri> parse_gstreamer(std::optional<std::string_view> rest, std::string& error) {
+    if (!rest || rest->find_first_not_of(' ') == std::string_view::npos) {
+        error = "expected 'gstreamer:PIPELINE' such as 'gstreamer:libcamerasrc ! video/x-raw,width=1280,height=720'";
+        return std::nullopt;
+    }
+    return SourceUri{SourceUri::Kind::gstreamer, std::string(*rest), std::nullopt};
+}
+
 constexpr std::array kSchemes = {
     Scheme{"testpattern", "'testpattern', 'testpattern:hang-after=DURATION'", parse_test_pattern},
     Scheme{"file", "'file:PATH'", parse_file},
+    Scheme{"v4l2", "'v4l2:DEVICE'", parse_v4l2},
+    Scheme{"gstreamer", "'gstreamer:PIPELINE'", parse_gstreamer},
 };
 
 std::string every_form() {

@@ -12,13 +12,16 @@
 namespace camstream {
 
 struct SourceUri {
-    enum class Kind { test_pattern, file } kind = Kind::test_pattern;
-    std::string path;                   // file: a video file, or a folder of .jpg files
+    enum class Kind { test_pattern, file, v4l2, gstreamer } kind = Kind::test_pattern;
+    // file: a video file or a folder of .jpg files; v4l2: the device node (a
+    // stable /dev/v4l/by-id/ link is followed again at every reopen);
+    // gstreamer: the pipeline up to its raw video, without the sink.
+    std::string path;
     std::optional<Duration> hang_after; // testpattern:hang-after=3s: grab() then blocks like a hung camera read
 };
 
 // On failure, error is a sentence for the user naming the forms expected, e.g.
-// "expected 'testpattern', 'testpattern:hang-after=DURATION' or 'file:PATH'".
+// "expected 'testpattern', ..., 'file:PATH', 'v4l2:DEVICE' or 'gstreamer:PIPELINE'".
 std::optional<SourceUri> parse_source_uri(std::string_view uri, std::string& error);
 
 }  // namespace camstream

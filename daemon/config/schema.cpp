@@ -38,7 +38,11 @@ bool same_field(const Settings& a, const Settings& b) {
 }
 
 std::string quoted_path(const ConfigKey& row) {
-    return "'" + row.path() + "'";
+    // Appended, not "'" + path: GCC 12 at -O3 warns falsely (-Wrestrict, its bug 105329) on the latter.
+    std::string quoted(1, '\'');
+    quoted += row.path();
+    quoted += '\'';
+    return quoted;
 }
 
 // --- the grammars: each stores a valid value, or returns why it refused the text
@@ -112,6 +116,10 @@ std::optional<std::string> read_text(const ConfigKey& row, std::string_view text
                    "; expected one of: " + join(row.choices);
         }
     } else if (text.empty()) {
+        if (row.kind == ValueKind::string) {  // plain text: empty turns the feature off
+            out.clear();
+            return std::nullopt;
+        }
         return quoted_path(row) + " must not be empty";
     } else if (row.kind == ValueKind::listen_address && !parse_listen_address(text)) {
         return quoted_path(row) + " is '" + std::string(text) +
@@ -252,6 +260,11 @@ constexpr ConfigKey text_key(std::string_view section, std::string_view key, OnR
     return make_key<Section, Field, Kind>(section, key, 0, 0, {}, on_reload, doc);
 }
 
+constexpr std::array<std::string_view, 5> kPixelFormats = {"auto", "MJPG", "YUYV", "NV12", "YU12"};
+constexpr std::array<std::string_view, 4> kRotations = {"0", "90", "180", "270"};
+constexpr std::array<std::string_view, 4> kFlips = {"none", "horizontal", "vertical", "both"};
+constexpr std::array<std::string_view, 4> kCorners = {"top-left", "top-right", "bottom-left", "bottom-right"};
+
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug", "info", "warn",
                                                          "error", "critical", "off"};
 
@@ -262,8 +275,9 @@ using enum OnReload;
 constexpr std::array kKeys = {
     text_key<&Settings::source, &SourceSettings::uri, ValueKind::source_uri>(
         "source", "uri", reopens_source,
-        "where pictures come from: testpattern, file:PATH (a video file or a folder of .jpg files, "
-        "looped) or testpattern:hang-after=DURATION (hangs like a stuck camera)"),
+"where pictures come from: v4l2:DEVICE (a USB webcam or other V4L2 camera), gstreamer:PIPELINE "
+        "(a Pi Camera Module through libcamerasrc), testpattern, file:PATH (a video file or a folder of .jpg "
+        "files, looped) or testpattern:hang-after=DURATION (hangs like a stuck camera)"),
     integer_key<&Settings::source, &SourceSettings::width>(
         "source", "width", 16, 7680, reopens_source,
         "picture width in pixels; file sources use the file's own size"),
@@ -272,7 +286,42 @@ constexpr std::array kKeys = {
         "picture height in pixels; file sources use the file's own size"),
     number_key<&Settings::source, &SourceSettings::fps>(
         "source", "fps", 0.1, 240.0, reopens_source,
-        "nominal frame rate; file and test-pattern sources are paced to it"),
+        "nominal frame rate; file and test-pattern sources are paced to it, a camera is asked for it"),
+    choice_key<&Settings::source, &SourceSettings::format>(
+        "source", "format", kPixelFormats, reopens_source,
+        "pixel format asked of a v4l2 camera: MJPG, YUYV, NV12, YU12, or auto (MJPG when the camera has it)"),
+    duration_key<&Settings::source, &SourceSettings::retry_initial>(
+        "source", "retry_initial", 100ms, 60s, reopens_source,
+        "wait before reopening a source that failed or vanished; doubles at each failed attempt"),
+    duration_key<&Settings::source, &SourceSettings::retry_max>(
+        "source", "retry_max", 100ms, 600s, reopens_source,
+        "longest wait between reopen attempts"),
+
+    choice_key<&Settings::picture, &PictureSettings::rotate>(
+        "picture", "rotate", kRotations, reopens_source,
+        "rotation clockwise in degrees: 0, 90, 180 or 270 (a camera mounted upside down: 180)"),
+    choice_key<&Settings::picture, &PictureSettings::flip>(
+        "picture", "flip", kFlips, reopens_source,
+        "mirror the picture: none, horizontal, vertical or both"),
+    integer_key<&Settings::picture, &PictureSettings::width>(
+        "picture", "width", 0, 7680, reopens_source,
+        "resize to this width; 0 keeps it (or follows height, keeping the aspect ratio)"),
+    integer_key<&Settings::picture, &PictureSettings::height>(
+        "picture", "height", 0, 4320, reopens_source,
+        "resize to this height; 0 keeps it (or follows width, keeping the aspect ratio)"),
+    text_key<&Settings::picture, &PictureSettings::timestamp, ValueKind::string>(
+        "picture", "timestamp", reopens_source,
+        "timestamp overlay as a strftime format of the capture time (local time), e.g. '%Y-%m-%d %H:%M:%S'; "
+        "empty: none"),
+    text_key<&Settings::picture, &PictureSettings::label, ValueKind::string>(
+        "picture", "label", reopens_source,
+        "a text overlay such as the camera's name; empty: none"),
+    choice_key<&Settings::picture, &PictureSettings::overlay_corner>(
+        "picture", "overlay_corner", kCorners, reopens_source,
+        "corner of the timestamp and label: top-left, top-right, bottom-left or bottom-right"),
+    number_key<&Settings::picture, &PictureSettings::overlay_scale>(
+        "picture", "overlay_scale", 0.25, 10.0, reopens_source,
+        "size of the overlay text; 1 suits 640x480, 2 suits 1280x720"),
 
     integer_key<&Settings::encoder, &EncoderSettings::jpeg_quality>(
         "encoder", "jpeg_quality", 1, 100, live,

@@ -16,6 +16,28 @@ struct SourceSettings {
     int width = 1280;
     int height = 720;
     double fps = 30.0;
+    std::string format = "auto";  // v4l2: MJPG, YUYV, NV12, YU12, or auto (MJPG when offered)
+    // A source that fails is reopened after retry_initial, doubling up to retry_max.
+    Duration retry_initial{500};
+    Duration retry_max{10000};
+};
+
+// What is done to each picture before it is encoded. Each costs nothing unless
+// set; with none set, a camera's JPEG is sent as the camera made it.
+struct PictureSettings {
+    std::string rotate = "0";     // 0, 90, 180, 270 (clockwise)
+    std::string flip = "none";    // none, horizontal, vertical, both
+    int width = 0;                // resize: 0 keeps the size; one of the two keeps the aspect ratio
+    int height = 0;
+    std::string timestamp{};      // strftime format of the capture time; empty = none
+    std::string label{};          // text such as the camera's name; empty = none
+    std::string overlay_corner = "top-left";  // where timestamp and label go
+    double overlay_scale = 1.0;   // text size; 1 suits 640x480
+
+    bool any() const {
+        return rotate != "0" || flip != "none" || width > 0 || height > 0 || !timestamp.empty() ||
+               !label.empty();
+    }
 };
 
 struct EncoderSettings {
@@ -47,6 +69,7 @@ struct LogSettings {
 
 struct Settings {
     SourceSettings source;
+    PictureSettings picture;
     EncoderSettings encoder;
     ServerSettings server;
     ViewerSettings viewer;

@@ -25,6 +25,8 @@ void Health::capture_started(std::int64_t now_us, double nominal_fps) {
     nominal_fps_ = nominal_fps;
     captured_before_ += capture_.frames_captured;
     encoded_before_ += capture_.frames_encoded;
+    passed_through_before_ += capture_.frames_passed_through;
+    broken_before_ += capture_.frames_broken;
     // Sequence numbers carry on across threads; the rest is the new thread's to report.
     capture_ = CaptureStatus{.last_sequence = capture_.last_sequence};
 }

@@ -84,6 +84,8 @@ public:
     // Over every capture thread the daemon ran (a reopened source starts its own count at 0).
     std::uint64_t frames_captured() const { return captured_before_ + capture_.frames_captured; }
     std::uint64_t frames_encoded() const { return encoded_before_ + capture_.frames_encoded; }
+    std::uint64_t frames_passed_through() const { return passed_through_before_ + capture_.frames_passed_through; }
+    std::uint64_t frames_broken() const { return broken_before_ + capture_.frames_broken; }
 
     int viewers() const;
     int open_connections() const;
@@ -109,6 +111,8 @@ private:
     std::int64_t capture_started_us_ = 0;
     std::uint64_t captured_before_ = 0;  // by capture threads before this one
     std::uint64_t encoded_before_ = 0;
+    std::uint64_t passed_through_before_ = 0;
+    std::uint64_t broken_before_ = 0;
     double nominal_fps_ = 30;
     std::uint64_t frames_handed_over_ = 0;
     std::uint64_t frames_replaced_ = 0;

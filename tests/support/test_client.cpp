@@ -70,7 +70,7 @@ std::uint64_t payload_digest(std::span<const std::uint8_t> bytes) {
 
 TestClient::TestClient(std::uint16_t port) : TestClient(port, Options{}) {}
 
-TestClient::TestClient(std::uint16_t port, Options options) {
+TestClient::TestClient(std::uint16_t port, Options options) : options_(options) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) throw_errno("socket");
     if (options.receive_buffer_bytes > 0) {
@@ -208,6 +208,7 @@ void TestClient::handle_item() {
         case wire::MessageType::video_frame:
             frames_.push_back({header.sequence, header.timestamp_us, header.payload_length,
                                is_complete_jpeg(payload), payload_digest(payload), now});
+            if (options_.keep_payloads) payloads_.emplace_back(payload.begin(), payload.end());
             return;
         case wire::MessageType::heartbeat: {
             ReceivedHeartbeat heartbeat;

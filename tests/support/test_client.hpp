@@ -50,7 +50,9 @@ public:
         int receive_buffer_bytes = 0;
         // Non-empty: connect from this loopback address (127.0.0.2, ...), so one
         // test can act as several hosts.
-        std::string source_address;
+        std::string source_address{};
+        // Keep every frame's bytes (payloads()), for tests that look inside them.
+        bool keep_payloads = false;
     };
 
     // Connects to 127.0.0.1:port (blocking, bounded); the socket is non-blocking afterwards.
@@ -87,6 +89,8 @@ public:
     Clock::time_point connected_at() const { return connected_at_; }
     const std::optional<Clock::time_point>& server_hello_at() const { return server_hello_at_; }
     const std::vector<ReceivedFrame>& frames() const { return frames_; }
+    // Each frame's payload, when Options::keep_payloads.
+    const std::vector<std::vector<std::uint8_t>>& payloads() const { return payloads_; }
     const std::vector<ReceivedHeartbeat>& heartbeats() const { return heartbeats_; }
     const std::optional<wire::Goodbye>& goodbye() const { return goodbye_; }
     // Types of the reserved messages that were skipped.
@@ -114,6 +118,8 @@ private:
     std::optional<wire::ServerHello> server_hello_;
     std::optional<Clock::time_point> server_hello_at_;
     std::vector<ReceivedFrame> frames_;
+    std::vector<std::vector<std::uint8_t>> payloads_;
+    Options options_;
     std::vector<ReceivedHeartbeat> heartbeats_;
     std::optional<wire::Goodbye> goodbye_;
     std::vector<std::uint16_t> skipped_types_;

@@ -41,6 +41,17 @@ const std::vector<OtherValue> kOtherValues = {
     {"source.width", "640", "640", OnReload::reopens_source},
     {"source.height", "480", "480", OnReload::reopens_source},
     {"source.fps", "12.5", "12.5", OnReload::reopens_source},
+    {"source.format", "YUYV", "YUYV", OnReload::reopens_source},
+    {"source.retry_initial", "250ms", "250ms", OnReload::reopens_source},
+    {"source.retry_max", "30s", "30s", OnReload::reopens_source},
+    {"picture.rotate", "180", "180", OnReload::reopens_source},
+    {"picture.flip", "horizontal", "horizontal", OnReload::reopens_source},
+    {"picture.width", "640", "640", OnReload::reopens_source},
+    {"picture.height", "360", "360", OnReload::reopens_source},
+    {"picture.timestamp", "'%H:%M:%S'", "%H:%M:%S", OnReload::reopens_source},  // YAML must quote it
+    {"picture.label", "Porch", "Porch", OnReload::reopens_source},
+    {"picture.overlay_corner", "bottom-right", "bottom-right", OnReload::reopens_source},
+    {"picture.overlay_scale", "2.5", "2.5", OnReload::reopens_source},
     {"encoder.jpeg_quality", "60", "60", OnReload::live},
     {"server.listen", "'[::1]:0'", "[::1]:0", OnReload::reopens_listener},  // YAML must quote it
     {"server.max_viewers", "5", "5", OnReload::live},

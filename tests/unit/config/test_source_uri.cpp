@@ -36,7 +36,8 @@ TEST_CASE("config: parse_source_uri rejects anything else, naming the forms it e
         CHECK_MESSAGE(!parsed, uri << " was accepted");
         return error;
     };
-    const std::string every_form = "expected 'testpattern', 'testpattern:hang-after=DURATION' or 'file:PATH'";
+    const std::string every_form = "expected 'testpattern', 'testpattern:hang-after=DURATION', 'file:PATH', "
+                                   "'v4l2:DEVICE' or 'gstreamer:PIPELINE'";
     CHECK(rejected("webcam") == every_form);
     CHECK(rejected("") == every_form);
     CHECK(rejected("TESTPATTERN") == every_form);
@@ -47,13 +48,30 @@ TEST_CASE("config: parse_source_uri rejects anything else, naming the forms it e
     CHECK(rejected("testpattern:hang-after=").find("expected 'testpattern:hang-after=DURATION'") == 0);
     CHECK(rejected("file:").find("expected 'file:PATH'") == 0);
     CHECK(rejected("file").find("expected 'file:PATH'") == 0);
+    CHECK(rejected("v4l2:").find("expected 'v4l2:DEVICE'") == 0);
+    CHECK(rejected("v4l2:video0").find("expected 'v4l2:DEVICE' with an absolute device path") == 0);
+    CHECK(rejected("gstreamer:").find("expected 'gstreamer:PIPELINE'") == 0);
+    CHECK(rejected("gstreamer:   ").find("expected 'gstreamer:PIPELINE'") == 0);
+}
+
+TEST_CASE("source uri: v4l2:DEVICE and gstreamer:PIPELINE") {
+    std::string error;
+    const auto camera = parse_source_uri("v4l2:/dev/v4l/by-id/usb-Cam_123-video-index0", error);
+    REQUIRE(camera);
+    CHECK(camera->kind == SourceUri::Kind::v4l2);
+    CHECK(camera->path == "/dev/v4l/by-id/usb-Cam_123-video-index0");
+    const auto pipeline = parse_source_uri("gstreamer:libcamerasrc ! video/x-raw,width=1280,height=720", error);
+    REQUIRE(pipeline);
+    CHECK(pipeline->kind == SourceUri::Kind::gstreamer);
+    CHECK(pipeline->path == "libcamerasrc ! video/x-raw,width=1280,height=720");
 }
 
 TEST_CASE("config: a bad source.uri is an error at its position, saying what was expected") {
     const auto result = parse_config("source:\n  uri: webcam\n  fps: 10\n", "cam.yaml", {"log.level=warn"});
     REQUIRE(result.errors.size() == 1);
     CHECK(result.errors[0] == "cam.yaml:2:8: 'source.uri' is 'webcam'; expected 'testpattern', "
-                              "'testpattern:hang-after=DURATION' or 'file:PATH'");
+                              "'testpattern:hang-after=DURATION', 'file:PATH', 'v4l2:DEVICE' or "
+                              "'gstreamer:PIPELINE'");
 
     const auto hang = parse_config("", "cam.yaml", {"source.uri=testpattern:hang-after=soon"});
     REQUIRE(hang.errors.size() == 1);
