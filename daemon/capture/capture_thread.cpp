@@ -75,7 +75,8 @@ bool CaptureThread::open_source(bool first_attempt) {
         }
         return false;
     }
-    SourceInfo info{source_->describe(), source_->size().width, source_->size().height, source_->fps()};
+    const auto size = encoder_.output_size(source_->size());
+    SourceInfo info{source_->describe(), size.width, size.height, source_->fps()};
     description_ = info.description;
     spdlog::info("source {} {}: {}x{} at {} fps", description_, first_attempt ? "opened" : "is back", info.width,
                  info.height, info.fps);

@@ -30,6 +30,9 @@ public:
     // False with a reason in last_error(). `image` is consumed.
     bool make(SourceImage& image, std::int64_t captured_us, int quality, Jpeg& out);
     const std::string& last_error() const { return last_error_; }
+    // The size of the frames made from a source's pictures of `source` size:
+    // what viewers are told before the first frame.
+    cv::Size output_size(cv::Size source) const { return options_.active() ? options_.output_size(source) : source; }
 
 private:
     bool to_bgr(const SourceImage& image);

@@ -4,6 +4,7 @@
 // reload with viewers connected, socket activation through systemd's own
 // systemd-socket-activate, and configuration errors with file:line:column.
 #include "support/daemon_process.hpp"
+#include "support/fake_camera.hpp"
 #include "support/test_client.hpp"
 
 #include <doctest/doctest.h>
@@ -217,6 +218,41 @@ TEST_CASE("service: the watchdog falls silent when the camera hangs, so systemd 
     notify.collect_for(2s);
     CHECK(notify.count("WATCHDOG=1", silent_from, Clock::now()) == 0);
     // Stopping still works: the hung grab is interrupted.
+    CHECK(daemon.stop().exited_with(0));
+}
+
+TEST_CASE("service: the watchdog falls silent while the camera is unplugged, and is fed again once it is back") {
+    NotifySocket notify;
+    FakeCamera camera({{"formats", "YUYV"}, {"sizes", "320x240"}, {"fps", "20"}});
+    DaemonProcess daemon({"source.uri=v4l2:" + camera.path().string(), "source.width=320", "source.height=240",
+                          "source.fps=20", "source.retry_initial=200ms", "source.retry_max=500ms"},
+                         [&] {
+                             auto environment = camera.env();
+                             environment.push_back(notify.environment());
+                             environment.push_back("WATCHDOG_USEC=600000");
+                             return environment;
+                         }());
+    INFO("daemon log:\n" << daemon.log_tail());
+    REQUIRE(notify.wait_for("READY=1", 10s));
+    camera.unplug();
+    REQUIRE(wait_until(
+        [&] {
+            notify.collect_for(50ms);
+            return daemon.count_in_log("withholding the systemd watchdog ping") > 0;
+        },
+        15s));
+    notify.collect_for(300ms);
+    const auto silent_from = Clock::now();
+    notify.collect_for(1500ms);
+    INFO("notify messages: " << notify.transcript());
+    CHECK(notify.count("WATCHDOG=1", silent_from, Clock::now()) == 0);
+
+    camera.plug();
+    REQUIRE(daemon.wait_for_log("is back", 10s));
+    notify.collect_for(300ms);
+    const auto back_from = Clock::now();
+    notify.collect_for(1500ms);
+    CHECK(notify.count("WATCHDOG=1", back_from, Clock::now()) >= 2);
     CHECK(daemon.stop().exited_with(0));
 }
 

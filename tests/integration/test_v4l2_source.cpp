@@ -279,3 +279,57 @@ TEST_CASE("v4l2 source: --list-cameras shows what v4l2-ctl --list-formats-ext sh
     CHECK(reference.stdout_text.find("(15.000 fps)") != std::string::npos);
     CHECK(sizes == 2);
 }
+
+TEST_CASE("v4l2 source: with picture options the camera's MJPEG is decoded, turned and stamped, and the turned size announced") {
+    auto camera = mjpeg_camera();
+    const auto digests = digests_of(make_jpegs(camera, 5));
+    DaemonProcess daemon(camera_settings(camera.path().string(),
+                                         {"picture.rotate=90", "picture.timestamp=%Y-%m-%d %H:%M:%S",
+                                          "picture.label=Porch"}),
+                         camera.env());
+    INFO("daemon log:\n" << daemon.log_tail());
+    TestClient viewer(daemon.port(), TestClient::Options{.keep_payloads = true});
+    const auto hello = viewer.handshake();
+    REQUIRE(hello.accepted());
+    CHECK(hello.info.width == 240);  // a 320x240 camera turned a quarter
+    CHECK(hello.info.height == 320);
+    REQUIRE(viewer.receive_frames(5, 10s));
+    for (std::size_t i = 0; i < viewer.payloads().size(); ++i) {
+        CHECK(std::find(digests.begin(), digests.end(), viewer.frames()[i].payload_digest) == digests.end());
+        const auto picture = cv::imdecode(viewer.payloads()[i], cv::IMREAD_COLOR);
+        CHECK(picture.cols == 240);
+        CHECK(picture.rows == 320);
+    }
+    CHECK(daemon.stop().exited_with(0));
+    const auto stopped = daemon.log_line("camstreamd stopped:");
+    REQUIRE(stopped);
+    CHECK(stopped->find(" 0 passed through,") != std::string::npos);
+}
+
+TEST_CASE("v4l2 source: a camera replugged with another size is announced with it, and connected viewers get it") {
+    FakeCamera camera({{"card", "Old Webcam"}, {"formats", "YUYV"}, {"sizes", "320x240"}, {"fps", "20"}});
+    DaemonProcess daemon(camera_settings(camera.path().string()), camera.env());
+    INFO("daemon log:\n" << daemon.log_tail());
+    TestClient viewer(daemon.port(), TestClient::Options{.keep_payloads = true});
+    REQUIRE(viewer.handshake().accepted());
+    REQUIRE(viewer.receive_frames(3, 10s));
+
+    camera.unplug();
+    CHECK(wait_until([&] { return heard_lost(viewer); }, 5s));
+    camera.set("sizes", "640x480");
+    camera.plug();
+    CHECK(daemon.wait_for_log("is back: 640x480", 10s));
+    const auto before = viewer.frames().size();
+    REQUIRE(viewer.receive_frames(3, 10s));
+    const auto last = cv::imdecode(viewer.payloads().back(), cv::IMREAD_GRAYSCALE);
+    CHECK(last.cols == 640);
+    CHECK(last.rows == 480);
+    CHECK(viewer.frames()[before].sequence > viewer.frames()[before - 1].sequence);
+
+    TestClient newcomer(daemon.port());
+    const auto hello = newcomer.handshake();
+    REQUIRE(hello.accepted());
+    CHECK(hello.info.width == 640);
+    CHECK(hello.info.height == 480);
+    CHECK(daemon.stop().exited_with(0));
+}
