@@ -333,3 +333,25 @@ TEST_CASE("v4l2 source: a camera replugged with another size is announced with i
     CHECK(hello.info.height == 480);
     CHECK(daemon.stop().exited_with(0));
 }
+
+TEST_CASE("v4l2 source: NV12 and YU12 cameras are encoded from their planes") {
+    for (const auto* format : {"NV12", "YU12"}) {
+        CAPTURE(format);
+        FakeCamera camera({{"formats", format}, {"sizes", "320x240"}, {"fps", "20"}});
+        DaemonProcess daemon(camera_settings(camera.path().string(), {std::string("source.format=") + format}),
+                             camera.env());
+        INFO("daemon log:\n" << daemon.log_tail());
+        CHECK(daemon.wait_for_log(std::string(format) + " 320x240 at 20 fps", 5s));
+        TestClient viewer(daemon.port(), TestClient::Options{.keep_payloads = true});
+        REQUIRE(viewer.handshake().accepted());
+        REQUIRE(viewer.receive_frames(3, 10s));
+        for (const auto& payload : viewer.payloads()) {
+            const auto picture = cv::imdecode(payload, cv::IMREAD_GRAYSCALE);
+            REQUIRE(picture.cols == 320);
+            REQUIRE(picture.rows == 240);
+            // The fake's luma rises by one a pixel to the right, whatever the chroma layout.
+            CHECK(std::abs(int(picture.at<std::uint8_t>(60, 201)) - int(picture.at<std::uint8_t>(60, 200)) - 1) <= 3);
+        }
+        CHECK(daemon.stop().exited_with(0));
+    }
+}
