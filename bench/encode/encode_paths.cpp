@@ -1,7 +1,7 @@
 // Encode paths: see encode_paths.hpp.
 #include "encode_paths.hpp"
 
-#include "capture/jpeg_encoder.hpp"
+#include "encode/jpeg_encoder.hpp"
 #include "capture/test_pattern.hpp"
 
 #include <turbojpeg.h>

@@ -69,7 +69,8 @@ bool CaptureThread::open_source(bool first_attempt) {
     if (!source_->open(error)) {
         if (first_attempt) {
             spdlog::error("source {} failed to open: {}; retrying", description_, error);
-            handoff_.post_event({CaptureEvent::Kind::open_failed, {}, error});
+            CaptureEvent failed{CaptureEvent::Kind::open_failed, SourceInfo{}, error};
+            handoff_.post_event(std::move(failed));
         } else {
             spdlog::debug("source {} still unavailable: {}", description_, error);
         }

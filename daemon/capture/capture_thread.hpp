@@ -8,7 +8,7 @@
 #pragma once
 
 #include "capture/capture_handoff.hpp"
-#include "capture/frame_encoder.hpp"
+#include "encode/frame_encoder.hpp"
 #include "capture/source.hpp"
 #include "capture/stop_signal.hpp"
 #include "config/config.hpp"

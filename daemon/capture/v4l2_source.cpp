@@ -1,7 +1,7 @@
 // V4l2Source: see v4l2_source.hpp.
 #include "capture/v4l2_source.hpp"
 
-#include "capture/mjpeg.hpp"
+#include "encode/mjpeg.hpp"
 #include "media/clock.hpp"
 
 #include <linux/videodev2.h>

@@ -2,7 +2,7 @@
 // source holds at most two whatever the folder's size; files play in name order
 // and loop; files that vanish or cannot be read are skipped, counted and logged
 // once; the folder is listed again at each loop.
-#include "capture/jpeg_encoder.hpp"
+#include "encode/jpeg_encoder.hpp"
 #include "capture/jpeg_folder_source.hpp"
 
 #include <doctest/doctest.h>

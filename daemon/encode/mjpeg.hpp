@@ -1,7 +1,8 @@
 // What a camera's MJPEG frame must be before it is sent as is: whole (a USB
 // transfer cut short leaves a JPEG without its end), and decodable anywhere
-// (UVC cameras may omit the Huffman tables, which browsers and OpenCV then
-// cannot decode: the standard ones are put back).
+// (UVC cameras may omit the Huffman tables, as Motion-JPEG allows but a JPEG
+// file may not: libjpeg-turbo guesses the standard ones, stricter decoders
+// refuse the picture, so the standard ones are put back).
 #pragma once
 
 #include <cstddef>

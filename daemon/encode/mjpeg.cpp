@@ -1,5 +1,5 @@
 // MJPEG checks and repair: see mjpeg.hpp.
-#include "capture/mjpeg.hpp"
+#include "encode/mjpeg.hpp"
 
 #include <turbojpeg.h>
 

@@ -1,6 +1,6 @@
 // The picture options stage: orientation in at most two passes, resize, and
 // overlay text that is drawn only when it changes and composed on every frame.
-#include "capture/picture_options.hpp"
+#include "encode/picture_options.hpp"
 
 #include <opencv2/imgproc.hpp>
 

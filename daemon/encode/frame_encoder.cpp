@@ -1,5 +1,5 @@
 // FrameEncoder: see frame_encoder.hpp.
-#include "capture/frame_encoder.hpp"
+#include "encode/frame_encoder.hpp"
 
 #include <opencv2/imgproc.hpp>
 #include <turbojpeg.h>

@@ -1,8 +1,8 @@
 // A camera's MJPEG before it is passed through: whole frames only (SOI...EOI,
 // zero padding after the end allowed), and the standard Huffman tables put
 // back into frames that omit them, so that every decoder can read them.
-#include "capture/jpeg_encoder.hpp"
-#include "capture/mjpeg.hpp"
+#include "encode/jpeg_encoder.hpp"
+#include "encode/mjpeg.hpp"
 
 #include <doctest/doctest.h>
 #include <opencv2/core.hpp>

@@ -1,7 +1,7 @@
 // FrameEncoder: the least work the picture options allow. A camera's JPEG with
 // no options is the frame (no decode, no encode); YUV planes are encoded as
 // they are; with options, the picture goes through BGR.
-#include "capture/frame_encoder.hpp"
+#include "encode/frame_encoder.hpp"
 
 #include <doctest/doctest.h>
 #include <opencv2/core.hpp>

@@ -6,8 +6,8 @@
 // The capture thread owns one and calls it once per frame watched.
 #pragma once
 
-#include "capture/jpeg_encoder.hpp"
-#include "capture/picture_options.hpp"
+#include "encode/jpeg_encoder.hpp"
+#include "encode/picture_options.hpp"
 #include "capture/source.hpp"
 
 #include <memory>

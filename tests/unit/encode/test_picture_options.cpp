@@ -1,7 +1,7 @@
 // PictureOptions on synthetic pictures whose quadrants have distinct colours,
 // so where each pixel went can be asserted: rotation and flip, resize with the
 // aspect kept, and overlays that stay in their corner and read on any background.
-#include "capture/picture_options.hpp"
+#include "encode/picture_options.hpp"
 
 #include <doctest/doctest.h>
 
