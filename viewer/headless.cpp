@@ -107,7 +107,8 @@ public:
                 break;
             case JpegProblem::truncated: ++truncated_frames_; break;
             case JpegProblem::not_jpeg:
-            case JpegProblem::undecodable: ++decode_errors_; break;
+            case JpegProblem::undecodable:
+            case JpegProblem::too_large: ++decode_errors_; break;
         }
         latencies_ms_.push_back(latency_ms);
         gaps_.record(header.sequence);

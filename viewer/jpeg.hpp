@@ -17,7 +17,11 @@ enum class JpegProblem {
     not_jpeg,     // empty, or does not start with the SOI marker (FF D8 FF)
     truncated,    // starts like a JPEG but does not end with the EOI marker (FF D9)
     undecodable,  // has both markers, but the decoder cannot make a picture of it
+    too_large,    // declares a picture larger than any camera's (a few bytes could ask for gigabytes)
 };
+
+// The largest picture camview decodes: camstreamd's largest source size.
+inline constexpr long long kMaxDecodedPixels = 7680LL * 4320LL;
 std::string_view to_string(JpegProblem problem);
 
 struct DecodedJpeg {

@@ -10,14 +10,25 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace camstream::fuzz {
 
 // A broken property is a finding: say which one, then abort so libFuzzer
 // saves the input as crash-*. (An uncaught exception would abort too, but
-// without saying what the harness expected.)
+// without saying what the harness expected.) The message goes straight to file
+// descriptor 2, not through the stderr stream: a harness may point that stream
+// elsewhere to quiet the code under test (fuzz_camview_client does), and a
+// finding raised on another thread must not wait for the stream's lock.
 [[noreturn]] inline void fail(const char* file, int line, const std::string& what) {
-    std::fprintf(stderr, "\n*** fuzz finding at %s:%d: %s\n", file, line, what.c_str());
-    std::fflush(stderr);
+    const std::string message =
+        "\n*** fuzz finding at " + std::string(file) + ":" + std::to_string(line) + ": " + what + "\n";
+    std::size_t written = 0;
+    while (written < message.size()) {
+        const auto result = ::write(2, message.data() + written, message.size() - written);
+        if (result <= 0) break;
+        written += static_cast<std::size_t>(result);
+    }
     std::abort();
 }
 

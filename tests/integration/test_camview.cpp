@@ -375,6 +375,30 @@ TEST_CASE("camview: --headless exits 3 on frames that are not JPEG images, and c
     CHECK(result.stderr_text.find("not complete JPEG images") != std::string::npos);
 }
 
+TEST_CASE("camview: a JPEG declaring a gigapixel picture is refused before decoding, not allocated") {
+    // A whole, valid-looking JPEG whose frame header says 32767x32767: a few
+    // kilobytes asking the decoder for 3 GiB (just under OpenCV's own limit).
+    Bytes huge = good_jpeg();
+    const std::uint8_t frame_header[] = {0xFF, 0xC0};
+    const auto sof = std::search(huge.begin(), huge.end(), std::begin(frame_header), std::end(frame_header));
+    REQUIRE(sof != huge.end());
+    sof[5] = 0x7F;
+    sof[6] = 0xFF;
+    sof[7] = 0x7F;
+    sof[8] = 0xFF;
+    std::vector<Bytes> payloads(5, good_jpeg());
+    payloads[1] = huge;
+    payloads[3] = huge;
+    ScriptedServer server(stream_of(payloads));
+    const auto result = run_camview(
+        {"--headless", "--frames", "5", "--timeout", "20", loopback_address(server.port())}, 60s);
+    INFO(all_lines(result));
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.status.exited_with(3));
+    const auto summary = result.stdout_lines().back();
+    CHECK(number_field(summary, "decode_errors") == std::optional<std::uint64_t>(2));
+}
+
 TEST_CASE("camview: --headless exits 3 when the only bad frames are truncated JPEGs") {
     const Bytes jpeg = good_jpeg();
     std::vector<Bytes> payloads(10, jpeg);
