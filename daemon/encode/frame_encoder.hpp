@@ -8,7 +8,7 @@
 
 #include "encode/jpeg_encoder.hpp"
 #include "encode/picture_options.hpp"
-#include "capture/source.hpp"
+#include "media/picture.hpp"
 
 #include <memory>
 

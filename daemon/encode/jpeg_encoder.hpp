@@ -5,7 +5,7 @@
 // us choose chroma subsampling and the fast DCT, which matter on a Pi.
 #pragma once
 
-#include "capture/source.hpp"
+#include "media/picture.hpp"
 
 #include <opencv2/core.hpp>
 
