@@ -5,15 +5,16 @@
 
 #include "config/did_you_mean.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <utility>
 #include <vector>
-#include <sstream>
 
 namespace camstream {
 namespace {
@@ -185,6 +186,33 @@ std::string yaml_scalar(const std::string& text) {
     return out.c_str();
 }
 
+// Where a second YAML document starts, if the text has one. The parser's
+// events are only counted, for two documents at most: YAML::LoadAll loops
+// without end on some malformed text (the config fuzz harness found one),
+// repeating an empty document.
+std::optional<YAML::Mark> second_document_start(const std::string& text) {
+    class DocumentStarts final : public YAML::EventHandler {
+    public:
+        std::optional<YAML::Mark> last;
+        void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
+        void OnDocumentEnd() override {}
+        void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+        void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+        void OnSequenceEnd() override {}
+        void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+        void OnMapEnd() override {}
+    };
+    std::istringstream input(text);
+    YAML::Parser parser(input);
+    DocumentStarts starts;
+    if (!parser.HandleNextDocument(starts)) return std::nullopt;
+    starts.last.reset();
+    if (!parser.HandleNextDocument(starts)) return std::nullopt;
+    return starts.last ? starts.last : std::optional<YAML::Mark>(YAML::Mark());
+}
+
 // The position of the first byte that is not UTF-8, if any: such text would be
 // used as it is but printed (--check-config) with replacement characters.
 std::optional<std::pair<std::size_t, std::size_t>> first_invalid_utf8(std::string_view text) {
@@ -272,21 +300,23 @@ ConfigResult parse_config(std::string_view yaml_text, const std::string& origin,
             return result;
         }
     }
-    std::vector<YAML::Node> documents;
+    YAML::Node root;
+    std::optional<YAML::Mark> second_document;
     try {
-        documents = YAML::LoadAll(std::string(yaml_text));
+        const std::string text(yaml_text);
+        root = YAML::Load(text);
+        second_document = second_document_start(text);
     } catch (const YAML::Exception& e) {
         result.errors.push_back(located(origin, e.mark) + ": " + printable(e.msg));
         return result;
     }
-    // YAML::Load would read the first document and silently drop the rest: a
+    // YAML::Load reads the first document and silently drops the rest: a
     // "---" pasted in the middle would hide every setting after it.
-    if (documents.size() > 1) {
-        result.errors.push_back(located(origin, documents[1].Mark()) +
-                                ": a second YAML document starts here (after '---'); the configuration must be one");
+    if (second_document) {
+        result.errors.push_back(located(origin, *second_document) +
+                                ": a second YAML document starts here; the configuration must be one");
         return result;
     }
-    YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     if (!root.IsMap()) {
         result.errors.push_back(located(origin, root.Mark()) + ": the configuration must be a map of sections, not " +
