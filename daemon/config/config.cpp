@@ -98,6 +98,33 @@ std::string trimmed(std::string_view text) {
     return std::string(text.substr(first, text.find_last_not_of(' ') - first + 1));
 }
 
+// Where a second YAML document starts, if the text has one. The parser's
+// events are only counted, for two documents at most: YAML::LoadAll loops
+// without end on some malformed text (the config fuzz harness found one),
+// repeating an empty document.
+std::optional<YAML::Mark> second_document_start(const std::string& text) {
+    class DocumentStarts final : public YAML::EventHandler {
+    public:
+        std::optional<YAML::Mark> last;
+        void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
+        void OnDocumentEnd() override {}
+        void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+        void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+        void OnSequenceEnd() override {}
+        void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+        void OnMapEnd() override {}
+    };
+    std::istringstream input(text);
+    YAML::Parser parser(input);
+    DocumentStarts starts;
+    if (!parser.HandleNextDocument(starts)) return std::nullopt;
+    starts.last.reset();
+    if (!parser.HandleNextDocument(starts)) return std::nullopt;
+    return starts.last ? starts.last : std::optional<YAML::Mark>(YAML::Mark());
+}
+
 // The value of a --set: the text after '=' as written, because a command line
 // holds one value, not a document: [::1]:10050 (which YAML reads as a list),
 // {x}, "- a" and "a: b" are text. Only where YAML reads the text as one
@@ -106,19 +133,20 @@ std::string trimmed(std::string_view text) {
 // go. Plain text YAML would shorten stays whole: in file:/srv/cam #2 the " #2"
 // is part of a path, not a comment, and ~ or null is no setting's value.
 std::string override_value(const std::string& text) {
-    std::vector<YAML::Node> documents;
+    YAML::Node document;
     try {
-        documents = YAML::LoadAll(text);
+        document = YAML::Load(text);
+        if (second_document_start(text)) return text;
     } catch (const YAML::Exception&) {
         return text;
     }
-    if (documents.size() != 1 || !documents.front().IsScalar()) return text;
-    const auto& scalar = documents.front().Scalar();
+    if (!document.IsScalar()) return text;
+    const auto& scalar = document.Scalar();
     const auto plain_text = trimmed(text);
     // yaml-cpp tags a quoted (or block) scalar "!" and a plain one "?".
-    const bool quoted = documents.front().Tag() == "!" && !plain_text.empty() &&
+    const bool quoted = document.Tag() == "!" && !plain_text.empty() &&
                         (plain_text.front() == '\'' || plain_text.front() == '"');
-    const bool plain = documents.front().Tag() == "?" && scalar == plain_text;
+    const bool plain = document.Tag() == "?" && scalar == plain_text;
     return quoted || plain ? scalar : text;
 }
 
@@ -184,33 +212,6 @@ std::string yaml_scalar(const std::string& text) {
     YAML::Emitter out;
     out << text;
     return out.c_str();
-}
-
-// Where a second YAML document starts, if the text has one. The parser's
-// events are only counted, for two documents at most: YAML::LoadAll loops
-// without end on some malformed text (the config fuzz harness found one),
-// repeating an empty document.
-std::optional<YAML::Mark> second_document_start(const std::string& text) {
-    class DocumentStarts final : public YAML::EventHandler {
-    public:
-        std::optional<YAML::Mark> last;
-        void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
-        void OnDocumentEnd() override {}
-        void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-        void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-        void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-        void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-        void OnSequenceEnd() override {}
-        void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-        void OnMapEnd() override {}
-    };
-    std::istringstream input(text);
-    YAML::Parser parser(input);
-    DocumentStarts starts;
-    if (!parser.HandleNextDocument(starts)) return std::nullopt;
-    starts.last.reset();
-    if (!parser.HandleNextDocument(starts)) return std::nullopt;
-    return starts.last ? starts.last : std::optional<YAML::Mark>(YAML::Mark());
 }
 
 // The position of the first byte that is not UTF-8, if any: such text would be

@@ -23,6 +23,7 @@
 #include <exception>
 
 #include "config/config.hpp"
+#include "config/did_you_mean.hpp"
 #include "fuzz_support.hpp"
 
 using namespace camstream;
@@ -107,7 +108,8 @@ void check_error_locations(const ConfigResult& result, std::string_view text,
             located = true;
         } else {
             for (const auto& item : overrides) {
-                const auto prefix = "--set " + item + ": ";
+                // Named as the user sees it: control characters escaped.
+                const auto prefix = "--set " + camstream::printable(item) + ": ";
                 if (starts_with(rest, prefix)) {
                     rest.remove_prefix(prefix.size());
                     located = true;
