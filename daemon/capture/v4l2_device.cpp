@@ -29,6 +29,15 @@ double fps_of(const v4l2_fract& interval) {
     return interval.numerator == 0 ? 0.0 : static_cast<double>(interval.denominator) / interval.numerator;
 }
 
+// A capture buffer of ours, as QUERYBUF, QBUF and DQBUF take it.
+v4l2_buffer mmap_buffer(unsigned index = 0) {
+    v4l2_buffer buffer{};
+    buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    buffer.memory = V4L2_MEMORY_MMAP;
+    buffer.index = index;
+    return buffer;
+}
+
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
 }  // namespace
@@ -190,10 +199,7 @@ bool V4l2Device::start(std::string& error) {
         return false;
     }
     for (unsigned index = 0; index < request.count; ++index) {
-        v4l2_buffer buffer{};
-        buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-        buffer.memory = V4L2_MEMORY_MMAP;
-        buffer.index = index;
+        v4l2_buffer buffer = mmap_buffer(index);
         if (xioctl(VIDIOC_QUERYBUF, &buffer) < 0) {
             error = path_ + ": " + errno_text("querying a buffer (VIDIOC_QUERYBUF)");
             return false;
@@ -220,10 +226,7 @@ bool V4l2Device::start(std::string& error) {
 
 bool V4l2Device::requeue_held(std::string& error) {
     if (held_ < 0) return true;
-    v4l2_buffer buffer{};
-    buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-    buffer.memory = V4L2_MEMORY_MMAP;
-    buffer.index = static_cast<__u32>(held_);
+    v4l2_buffer buffer = mmap_buffer(static_cast<unsigned>(held_));
     held_ = -1;
     held_bytes_ = 0;
     if (xioctl(VIDIOC_QBUF, &buffer) < 0) {
@@ -238,9 +241,7 @@ V4l2Device::Wait V4l2Device::dequeue(std::chrono::milliseconds timeout, const St
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         if (stop.raised()) return Wait::stopped;
-        v4l2_buffer buffer{};
-        buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-        buffer.memory = V4L2_MEMORY_MMAP;
+        v4l2_buffer buffer = mmap_buffer();
         if (xioctl(VIDIOC_DQBUF, &buffer) == 0) {
             if (buffer.index >= buffers_.size()) {
                 error = path_ + ": the driver returned an unknown buffer";
