@@ -12,12 +12,15 @@ double LatencyHistogram::upper_bound_us(std::size_t i) {
     return std::pow(10.0, static_cast<double>(i) / kBucketsPerDecade);
 }
 
-void LatencyHistogram::add(std::int64_t microseconds) {
+std::size_t LatencyHistogram::bucket_index(std::int64_t microseconds) {
     // Clocks may step; a negative latency is counted as the smallest.
     const auto value = static_cast<double>(std::max<std::int64_t>(microseconds, 1));
-    const auto index = static_cast<std::size_t>(
+    return static_cast<std::size_t>(
         std::clamp(std::ceil(std::log10(value) * kBucketsPerDecade - 1e-9), 0.0, static_cast<double>(kBuckets - 1)));
-    ++buckets_[index];
+}
+
+void LatencyHistogram::add(std::int64_t microseconds) {
+    ++buckets_[bucket_index(microseconds)];
     ++count_;
     sum_us_ += std::max<std::int64_t>(microseconds, 0);
 }

@@ -28,6 +28,9 @@ public:
     // Bucket i counts samples in (upper_bound_us(i - 1), upper_bound_us(i)].
     std::uint64_t bucket(std::size_t i) const { return buckets_[i]; }
     static double upper_bound_us(std::size_t i);
+    // The bucket add() counts a sample of this many µs in: what /metrics uses to
+    // turn a bucket edge into the largest whole-µs latency it holds.
+    static std::size_t bucket_index(std::int64_t microseconds);
 
 private:
     std::array<std::uint64_t, kBuckets> buckets_{};

@@ -34,3 +34,22 @@ TEST_CASE("latency histogram: since() holds only the samples added after the sna
     CHECK(recent.sum_us() == 500'000);
     CHECK(recent.percentile(0.5) == doctest::Approx(50'000).epsilon(0.03));
 }
+
+TEST_CASE("latency histogram: bucket_index() is the bucket add() counts a sample in, within its bounds") {
+    CHECK(LatencyHistogram::bucket_index(-5) == 0);
+    CHECK(LatencyHistogram::bucket_index(1) == 0);
+    CHECK(LatencyHistogram::bucket_index(100) == 80);  // 10^(80/40): an edge is in the bucket below it
+    CHECK(LatencyHistogram::bucket_index(101) == 81);
+    CHECK(LatencyHistogram::bucket_index(1'000'000'000) == LatencyHistogram::kBuckets - 1);
+    // Every whole µs up to 0.2 s lies within the bounds of the bucket it is counted in.
+    std::int64_t outside = 0;
+    for (std::int64_t us = 2; us <= 200'000; ++us) {
+        const auto i = LatencyHistogram::bucket_index(us);
+        const auto value = static_cast<double>(us);
+        if (!(LatencyHistogram::upper_bound_us(i - 1) < value && value <= LatencyHistogram::upper_bound_us(i))) ++outside;
+    }
+    CHECK(outside == 0);
+    LatencyHistogram histogram;
+    histogram.add(178);
+    CHECK(histogram.bucket(LatencyHistogram::bucket_index(178)) == 1);
+}
