@@ -1,0 +1,83 @@
+// The live page: see live_page.hpp.
+#include "http/live_page.hpp"
+
+namespace camstream {
+namespace {
+
+// Browser quirks the script works around:
+// - When a multipart MJPEG stream ends, some browsers fire the <img>'s error
+//   event and some just keep the last picture; so the picture is retried on
+//   error, and also whenever /healthz comes back after a failure.
+// - The query string makes the browser open a new connection instead of
+//   reusing its cached (ended) response.
+constexpr std::string_view kPage = R"html(<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>camstream</title>
+<style>
+  html, body { margin: 0; background: #111; color: #ddd; font: 15px/1.4 system-ui, sans-serif; }
+  main { max-width: 1280px; margin: 0 auto; padding: 8px; }
+  img { display: block; max-width: 100%; height: auto; margin: 0 auto; background: #000; }
+  #status { margin: 8px 0; text-align: center; }
+  #lost { display: none; margin: 8px 0; padding: 6px; text-align: center; background: #611; color: #fff; font-weight: bold; }
+</style>
+</head>
+<body>
+<main>
+  <img id="live" src="stream" alt="live camera">
+  <div id="lost"></div>
+  <div id="status">connecting&hellip;</div>
+</main>
+<script>
+"use strict";
+const picture = document.getElementById("live");
+const banner = document.getElementById("lost");
+const summary = document.getElementById("status");
+let failing = false;
+
+function reloadPicture() {
+  picture.src = "stream?t=" + Date.now();
+}
+
+picture.addEventListener("error", () => setTimeout(reloadPicture, 2000));
+
+function showProblem(text) {
+  banner.textContent = text;
+  banner.style.display = "block";
+  failing = true;
+}
+
+async function refresh() {
+  try {
+    const response = await fetch("healthz", { cache: "no-store" });
+    const health = await response.json();
+    const fps = typeof health.fps === "number" ? Math.round(health.fps * 10) / 10 : "?";
+    const viewers = health.viewers === 1 ? "1 viewer" : health.viewers + " viewers";
+    summary.textContent = health.width + "\u00d7" + health.height + " \u00b7 " + fps + " fps \u00b7 " + viewers
+    if (health.status === "starting") summary.textContent += " \u00b7 camera starting";
+    if (health.status === "unhealthy") {
+      showProblem("camera lost" + (health.reason ? " (" + health.reason + ")" : ""));
+    } else {
+      banner.style.display = "none";
+      if (failing) reloadPicture();
+      failing = false;
+    }
+  } catch (e) {
+    showProblem("camera unreachable");
+  }
+}
+
+refresh();
+setInterval(refresh, 1000);
+</script>
+</body>
+</html>
+)html";
+
+}  // namespace
+
+std::string_view live_page_html() { return kPage; }
+
+}  // namespace camstream
