@@ -30,7 +30,8 @@ Daemon::Daemon(Settings settings, LaunchOptions launch)
       launch_(std::move(launch)),
       loop_(std::make_unique<uv_loop_t>()),
       admission_(settings_.server.max_viewers,
-                 {settings_.server.max_greeting_per_address, settings_.server.max_greeting}) {
+                 {settings_.server.max_greeting_per_address, settings_.server.max_greeting}),
+      started_us_(wall_clock_us()) {
     check_uv(uv_loop_init(loop_.get()), "uv_loop_init");
 }
 
@@ -40,6 +41,7 @@ Daemon::~Daemon() {
     retiring_.clear();
     notifier_.reset();
     listener_.reset();
+    http_listener_.reset();
     stats_log_.reset();
     signals_.clear();
     hub_.reset();
@@ -60,7 +62,7 @@ void Daemon::start_capture(std::uint64_t first_sequence) {
                                                settings_.encoder.jpeg_quality,
                                                first_sequence, std::move(listener));
     health_.capture_started(wall_clock_us(), settings_.source.fps);
-    capture_->set_viewers(health_.viewers());
+    capture_->set_viewers(hub_->demand());
     capture_->start();
 }
 
@@ -81,7 +83,7 @@ void Daemon::on_capture_event(const CaptureEvent& event) {
     tcp_protocol_->set_stream_info(stream_info(event.source.width, event.source.height, event.source.fps));
 }
 
-bool Daemon::open_listener(const std::string& address) {
+bool Daemon::open_tcp_listener(const std::string& address) {
     auto listener = std::make_unique<Listener>(loop_.get(), *hub_, tcp_protocol_number_);
     std::string error;
     const auto inherited = socket_from_systemd();
@@ -95,6 +97,23 @@ bool Daemon::open_listener(const std::string& address) {
     return true;
 }
 
+bool Daemon::open_http_listener() {
+    if (!settings_.http.enabled) {
+        http_listener_.reset();
+        return true;
+    }
+    auto listener = std::make_unique<Listener>(loop_.get(), *hub_, http_protocol_number_);
+    std::string error;
+    if (!listener->listen(settings_.http.listen, error)) {
+        spdlog::critical("http.listen: {}", error);
+        return false;
+    }
+    http_listener_ = std::move(listener);
+    spdlog::info("HTTP serving http://{}/ (/stream, /snapshot.jpg, /healthz, /metrics)",
+                 http_listener_->local_address());
+    return true;
+}
+
 int Daemon::run() {
     signal(SIGPIPE, SIG_IGN);  // a viewer hanging up must be a write error, not our death
 
@@ -102,8 +121,10 @@ int Daemon::run() {
     tcp_protocol_ = std::make_unique<V1Protocol>(
         stream_info(settings_.source.width, settings_.source.height, settings_.source.fps));
     tcp_protocol_number_ = hub_->add_protocol(*tcp_protocol_);
-    hub_->on_viewers_changed([this](int viewers) {
-        if (capture_) capture_->set_viewers(viewers);
+    http_protocol_ = std::make_unique<HttpProtocol>(settings_.http, health_, started_us_);
+    http_protocol_number_ = hub_->add_protocol(*http_protocol_);
+    hub_->on_demand_changed([this](int demand) {
+        if (capture_) capture_->set_viewers(demand);
     });
 
     const std::pair<int, void (*)(uv_signal_t*, int)> handlers[] = {
@@ -126,7 +147,7 @@ int Daemon::run() {
         uv_run(loop_.get(), UV_RUN_DEFAULT);
         return 0;
     }
-    if (!open_listener(settings_.server.listen)) return 1;
+    if (!open_tcp_listener(settings_.server.listen)) return 1;
     const auto& source = health_.source();
     spdlog::info("camstreamd {} listening on {}{} (source {}, {}x{} at {} fps, JPEG quality {})", kVersion,
                  listener_->local_address(), socket_activated_ ? " (socket from systemd)" : "",
@@ -135,6 +156,7 @@ int Daemon::run() {
                  source.height != 0 ? source.height : settings_.source.height,
                  source.fps != 0 ? source.fps : settings_.source.fps,
                  settings_.encoder.jpeg_quality);
+    if (!open_http_listener()) return 1;
 
     stats_log_ = std::make_unique<StatsLog>(loop_.get(), health_, settings_.log.stats_interval);
     notifier_ = std::make_unique<ServiceNotifier>(loop_.get(), health_);
@@ -160,6 +182,7 @@ void Daemon::stop(const char* why) {
         notifier_->close();
     }
     if (listener_) listener_->stop();
+    if (http_listener_) http_listener_->stop();
     if (stats_log_) stats_log_->close();
     retire_capture();
     hub_->shutdown([this] {
@@ -200,6 +223,7 @@ void Daemon::reload() {
     // What only needs a new value: viewers stay connected.
     capture_->set_jpeg_quality(next.encoder.jpeg_quality);
     hub_->apply(next.viewer, next.server);
+    http_protocol_->apply(next.http);
     set_log_level(next.log.level);
     stats_log_->set_interval(next.log.stats_interval);
 
@@ -210,23 +234,41 @@ void Daemon::reload() {
         retire_capture();
         start_capture(next_sequence);
     }
-    if (reopen_listener && socket_activated_) {
-        spdlog::warn("reload: server.listen is ignored: the listening socket comes from systemd");
-    } else if (reopen_listener) {
-        auto old_listener = std::move(listener_);
-        if (open_listener(next.server.listen)) {
-            old_listener->stop();
-            spdlog::info("reload: now listening on {}", listener_->local_address());
-        } else {
-            listener_ = std::move(old_listener);
-            settings_.server.listen = previous.server.listen;
-            spdlog::error("reload: keeping {}", listener_->local_address());
-        }
-    }
+    if (reopen_listener) reopen_listeners(previous);
     spdlog::info("reload applied: JPEG quality {}, {} fps, queue {} frames / {} bytes, stall timeout {}ms",
                  next.encoder.jpeg_quality, next.source.fps, next.viewer.queue_frames, next.viewer.queue_bytes,
                  next.viewer.stall_timeout.count());
     notifier_->ready();
+}
+
+void Daemon::reopen_listeners(const Settings& previous) {
+    if (settings_.server.listen != previous.server.listen) {
+        if (socket_activated_) {
+            spdlog::warn("reload: server.listen is ignored: the listening socket comes from systemd");
+        } else {
+            auto old_listener = std::move(listener_);
+            if (open_tcp_listener(settings_.server.listen)) {
+                old_listener->stop();
+                spdlog::info("reload: now listening on {}", listener_->local_address());
+            } else {
+                listener_ = std::move(old_listener);
+                settings_.server.listen = previous.server.listen;
+                spdlog::error("reload: keeping {}", listener_->local_address());
+            }
+        }
+    }
+    if (settings_.http.enabled == previous.http.enabled && settings_.http.listen == previous.http.listen) return;
+    // Streams already open stay; only new connections go to the new address.
+    auto old_listener = std::move(http_listener_);
+    if (open_http_listener()) {
+        if (old_listener) old_listener->stop();
+        if (!http_listener_) spdlog::info("reload: HTTP is off");
+        return;
+    }
+    http_listener_ = std::move(old_listener);
+    settings_.http.enabled = previous.http.enabled;
+    settings_.http.listen = previous.http.listen;
+    if (http_listener_) spdlog::error("reload: HTTP keeps {}", http_listener_->local_address());
 }
 
 }  // namespace camstream

@@ -6,6 +6,7 @@
 
 #include "capture/capture_thread.hpp"
 #include "config/config.hpp"
+#include "http/http_protocol.hpp"
 #include "hub/admission.hpp"
 #include "hub/health.hpp"
 #include "hub/hub.hpp"
@@ -40,7 +41,10 @@ private:
     void start_capture(std::uint64_t first_sequence);
     void retire_capture();
     void on_capture_event(const CaptureEvent& event);
-    bool open_listener(const std::string& address);
+    bool open_tcp_listener(const std::string& address);
+    // The HTTP listener as http.* says (none when disabled); false when it cannot listen.
+    bool open_http_listener();
+    void reopen_listeners(const Settings& previous);
     void stop(const char* why);
     void finish_stop();
     void reload();
@@ -53,11 +57,15 @@ private:
     std::unique_ptr<Hub> hub_;
     std::unique_ptr<V1Protocol> tcp_protocol_;
     int tcp_protocol_number_ = 0;
+    std::unique_ptr<HttpProtocol> http_protocol_;
+    int http_protocol_number_ = 0;
+    std::int64_t started_us_ = 0;
     std::unique_ptr<CaptureThread> capture_;
     // Threads of sources replaced on reload (or at stop), until they have ended.
     std::vector<std::unique_ptr<CaptureThread>> retiring_;
     bool source_reported_ = false;  // the first open attempt has an outcome
     std::unique_ptr<Listener> listener_;
+    std::unique_ptr<Listener> http_listener_;
     bool socket_activated_ = false;
     std::unique_ptr<ServiceNotifier> notifier_;
     std::unique_ptr<StatsLog> stats_log_;

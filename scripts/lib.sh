@@ -27,6 +27,7 @@ CAMSTREAM_PACKAGES_RUNTIME=(
   libopencv-videoio406 libopencv-highgui406
   libuv1 libyaml-cpp0.7 libspdlog1.10 libsystemd0 libturbojpeg0
   libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 gstreamer1.0-plugins-base
+  libhttp-parser2.9
 )
 
 # Toolchain and headers. Deliberately not libopencv-dev: that meta package
@@ -38,6 +39,7 @@ CAMSTREAM_PACKAGES_BUILD=(
   libopencv-videoio-dev libopencv-highgui-dev
   libuv1-dev libyaml-cpp-dev libspdlog-dev libsystemd-dev libcli11-dev
   libturbojpeg0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  libhttp-parser-dev
 )
 
 # What the test suite runs besides our binaries: doctest for unit tests, a
@@ -48,9 +50,13 @@ CAMSTREAM_PACKAGES_BUILD=(
 # holds libFuzzer and clang's sanitizer runtimes but which clang only recommends
 # (so --no-install-recommends leaves it out), and llvm for llvm-symbolizer, so
 # that sanitizer reports name files and lines. v4l-utils: v4l2-ctl, the
-# independent V4L2 client the fake camera's tests compare against.
+# independent V4L2 client the fake camera's tests compare against. The HTTP
+# server's tests (tests/integration/test_http.cpp) use independent clients too:
+# ffmpeg reads /stream, prometheus for promtool, which checks /metrics, and
+# chromium, which loads the live page headless and screenshots it, with
+# fonts-dejavu-core so that it has a font to render the page's text.
 CAMSTREAM_PACKAGES_TEST=(doctest-dev xvfb xauth ffmpeg curl systemd dpkg-dev file
-  clang libclang-rt-dev llvm v4l-utils)
+  clang libclang-rt-dev llvm v4l-utils prometheus chromium fonts-dejavu-core)
 
 # Prints the packages of the named groups (runtime, build, test), one a line.
 packages_of_groups() {

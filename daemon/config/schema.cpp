@@ -108,6 +108,15 @@ std::optional<std::string> read_byte_size(const ConfigKey& row, std::string_view
     return std::nullopt;
 }
 
+std::optional<std::string> read_boolean(const ConfigKey& row, std::string_view text, bool& out) {
+    // YAML 1.2's core schema: true or false, nothing yaml-cpp's 1.1 habits also take (yes, on, y).
+    if (text == "true" || text == "false") {
+        out = text == "true";
+        return std::nullopt;
+    }
+    return quoted_path(row) + " must be true or false, got '" + std::string(text) + "'";
+}
+
 // Strings, choices, listen addresses and source URIs are all stored as written.
 std::optional<std::string> read_text(const ConfigKey& row, std::string_view text, std::string& out) {
     if (row.kind == ValueKind::choice) {
@@ -159,6 +168,8 @@ std::optional<std::string> assign_field(const ConfigKey& row, std::string_view t
         error = read_number(row, text, out);
     } else if constexpr (Kind == ValueKind::duration) {
         error = read_duration(row, text, out);
+    } else if constexpr (Kind == ValueKind::boolean) {
+        error = read_boolean(row, text, out);
     } else {
         error = read_text(row, text, out);
     }
@@ -179,6 +190,8 @@ std::string format_field(const Settings& settings) {
         return std::string(text.data(), end);
     } else if constexpr (Kind == ValueKind::duration) {
         return format_duration(value);
+    } else if constexpr (Kind == ValueKind::boolean) {
+        return value ? "true" : "false";
     } else {
         return value;
     }
@@ -194,6 +207,7 @@ constexpr ConfigKey make_key(std::string_view section, std::string_view key, Bou
             case ValueKind::byte_size: return std::is_integral_v<T>;
             case ValueKind::number: return std::is_same_v<T, double>;
             case ValueKind::duration: return std::is_same_v<T, Duration>;
+            case ValueKind::boolean: return std::is_same_v<T, bool>;
             default: return std::is_same_v<T, std::string>;
         }
     }();
@@ -251,6 +265,12 @@ constexpr ConfigKey choice_key(std::string_view section, std::string_view key,
                                std::span<const std::string_view> choices, OnReload on_reload,
                                std::string_view doc) {
     return make_key<Section, Field, ValueKind::choice>(section, key, 0, 0, choices, on_reload, doc);
+}
+
+template <auto Section, auto Field>
+constexpr ConfigKey boolean_key(std::string_view section, std::string_view key, OnReload on_reload,
+                                std::string_view doc) {
+    return make_key<Section, Field, ValueKind::boolean>(section, key, 0, 0, {}, on_reload, doc);
 }
 
 // string, listen_address and source_uri: text whose grammar, if any, is the kind's.
@@ -359,6 +379,28 @@ constexpr std::array kKeys = {
     duration_key<&Settings::viewer, &ViewerSettings::heartbeat_interval>(
         "viewer", "heartbeat_interval", 100ms, 60s, live,
         "a viewer sent nothing this long gets a heartbeat (the source's state)"),
+
+    boolean_key<&Settings::http, &HttpSettings::enabled>(
+        "http", "enabled", reopens_listener,
+        "serve HTTP viewers (browsers, VLC, ffmpeg, Home Assistant) and /snapshot.jpg, /healthz, /metrics"),
+    text_key<&Settings::http, &HttpSettings::listen, ValueKind::listen_address>(
+        "http", "listen", reopens_listener,
+        "address and TCP port of the HTTP listener: HOST:PORT or [IPv6]:PORT; port 0 picks a free port"),
+    duration_key<&Settings::http, &HttpSettings::request_timeout>(
+        "http", "request_timeout", 100ms, 300s, live,
+        "time a client has to send a whole request (line and headers); slower ones get 408 and are closed"),
+    duration_key<&Settings::http, &HttpSettings::keepalive_timeout>(
+        "http", "keepalive_timeout", 100ms, 300s, live,
+        "an idle keep-alive connection is closed after this long without a request"),
+    byte_size_key<&Settings::http, &HttpSettings::max_header_bytes>(
+        "http", "max_header_bytes", 1u << 10, 1u << 20, live,
+        "largest request line plus headers; larger requests get 431 (or 414 for a long URL) and are closed"),
+    integer_key<&Settings::http, &HttpSettings::max_headers>(
+        "http", "max_headers", 1, 1000, live,
+        "most header lines in one request; more get 431 and are closed"),
+    duration_key<&Settings::http, &HttpSettings::snapshot_timeout>(
+        "http", "snapshot_timeout", 100ms, 60s, live,
+        "how long /snapshot.jpg waits for a fresh frame before it answers 503"),
 
     choice_key<&Settings::log, &LogSettings::level>(
         "log", "level", kLogLevels, live,

@@ -62,6 +62,22 @@ struct ViewerSettings {
     Duration heartbeat_interval{1000};
 };
 
+// The HTTP listener: MJPEG for browsers, VLC and NVRs, plus snapshot, health
+// and metrics. Its connections that are not streaming count against the
+// server's greeting limits; its streams count against server.max_viewers.
+struct HttpSettings {
+    bool enabled = true;
+    std::string listen = "0.0.0.0:8080";
+    // A whole request (line and headers) must arrive within this: a client
+    // that trickles its headers (slowloris) holds a socket no longer.
+    Duration request_timeout{10000};
+    Duration keepalive_timeout{5000};  // idle between requests on one connection
+    std::size_t max_header_bytes = 8u << 10;
+    int max_headers = 50;
+    // How long /snapshot.jpg waits for a fresh frame when nobody is watching.
+    Duration snapshot_timeout{3000};
+};
+
 struct LogSettings {
     std::string level = "info";
     Duration stats_interval{10000};
@@ -73,6 +89,7 @@ struct Settings {
     EncoderSettings encoder;
     ServerSettings server;
     ViewerSettings viewer;
+    HttpSettings http;
     LogSettings log;
 };
 

@@ -21,7 +21,7 @@ Connection::Connection(Hub& hub, int protocol, std::unique_ptr<UvHandle<uv_tcp_t
       session_(hub.protocol(protocol).open_session()),
       outbox_(std::move(socket), std::move(peer), hub.viewer_settings().socket_send_buffer, hub.queue_limits(),
               hub.splicer(), *this),
-      connected_at_(Clock::now()) {}
+      greeting_since_(Clock::now()) {}
 
 void Connection::end_greeting() {
     if (!greeting_) return;
@@ -56,11 +56,9 @@ void Connection::finish(const std::string& why, Bytes last_message) {
     if (state_ == State::closing) return;
     log_disconnect(why);
     start_closing();
-    if (last_message.empty()) {
-        outbox_.close();
-    } else {
-        outbox_.send_control(std::move(last_message), true);
-    }
+    // Even with nothing to say, the close waits for the frame being written:
+    // the viewer's last picture arrives whole (within the closing grace).
+    outbox_.send_control(std::move(last_message), true);
 }
 
 void Connection::start_closing() {
@@ -98,9 +96,11 @@ void Connection::tick(Clock::time_point now) {
     if (outbox_.closed()) return;
     const auto& settings = hub_.viewer_settings();
     switch (state_) {
-        case State::greeting:
-            if (now - connected_at_ >= hub_.hello_timeout()) session_->on_hello_timeout(*this, hub_.hello_timeout());
+        case State::greeting: {
+            const auto timeout = session_->greeting_timeout(hub_.hello_timeout());
+            if (now - greeting_since_ >= timeout) session_->on_hello_timeout(*this, timeout);
             return;
+        }
         case State::closing:
             if (now - closing_since_ >= kClosingGrace) close("final message not delivered");
             return;
@@ -114,10 +114,18 @@ void Connection::tick(Clock::time_point now) {
                 return;
             }
             if (!outbox_.writing() && now - outbox_.last_sent() >= settings.heartbeat_interval) {
-                if (auto heartbeat = session_->heartbeat(hub_.health()); !heartbeat.empty()) send(std::move(heartbeat));
+                session_->on_idle(*this, hub_.health());
             }
             return;
     }
+}
+
+void Connection::want_fresh_frame() { hub_.want_fresh_frame(*this); }
+
+FramedPtr Connection::latest_frame() { return hub_.latest_frame(protocol_); }
+
+void Connection::fresh_frame(const FramePtr& frame) {
+    if (state_ != State::closing && !outbox_.closed()) session_->on_fresh_frame(*this, frame);
 }
 
 void Connection::on_input(std::span<const std::uint8_t> bytes) {

@@ -37,12 +37,21 @@ public:
     void reject(Rejection why, const std::string& reason, Bytes reply);
     // Ends a streaming viewer: logs why, sends the last message (if any), closes.
     void finish(const std::string& why, Bytes last_message);
-    void send(Bytes message) { outbox_.send_control(std::move(message), false); }
+    void send(Bytes message, bool close_after = false) { outbox_.send_control(std::move(message), close_after); }
+    void send(FramedPtr message, bool close_after = false) { outbox_.send_control(std::move(message), close_after); }
+    // Starts the clock of greeting_timeout() again (an HTTP connection between requests).
+    void restart_greeting_clock() { greeting_since_ = Clock::now(); }
+    // Asks for the next frame, encoded even if nobody watches; the session's
+    // on_fresh_frame() gets it (at once if the newest one is fresh).
+    void want_fresh_frame();
+    // The newest frame as this connection's protocol frames it; null when none.
+    FramedPtr latest_frame();
     const std::string& peer() const { return outbox_.peer(); }
     const std::string& host() const { return host_; }
 
-    // --- for the hub ---
+    // --- for the hub (and a session showing a frame again) ---
     void offer(const FramedPtr& message) { outbox_.offer(message); }
+    void fresh_frame(const FramePtr& frame);
     void tick(Clock::time_point now);
     void shut_down();
     void set_queue_limits(QueueLimits limits) { outbox_.set_queue_limits(limits); }
@@ -72,7 +81,7 @@ private:
     Outbox outbox_;
     State state_ = State::greeting;
     bool admitted_ = false;  // counted as a viewer
-    Clock::time_point connected_at_;
+    Clock::time_point greeting_since_;
     Clock::time_point closing_since_{};
 };
 

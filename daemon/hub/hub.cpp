@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <utility>
 
 namespace camstream {
 namespace {
@@ -56,6 +57,28 @@ void Hub::publish(FramePtr frame) {
         if (connection->state() != Connection::State::streaming) continue;
         connection->offer(protocols_[index(connection->protocol())].latest);
     }
+    if (fresh_frame_waiters_.empty()) return;
+    // A waiter may ask again from its callback: it then waits for the next frame.
+    auto waiters = std::exchange(fresh_frame_waiters_, {});
+    for (const auto id : waiters) {
+        if (const auto found = connections_.find(id); found != connections_.end()) found->second->fresh_frame(latest_);
+    }
+    demand_changed();
+}
+
+void Hub::want_fresh_frame(Connection& connection) {
+    if (latest_ && wall_clock_us() - latest_->times.captured_us < kFreshFrameUs) {
+        connection.fresh_frame(latest_);
+        return;
+    }
+    fresh_frame_waiters_.push_back(connection.id());
+    if (fresh_frame_waiters_.size() == 1) demand_changed();
+}
+
+FramedPtr Hub::latest_frame(int protocol) { return framed_latest(protocols_[index(protocol)]); }
+
+void Hub::demand_changed() {
+    if (demand_changed_) demand_changed_(demand());
 }
 
 FramedPtr Hub::framed_latest(ProtocolEntry& entry) {
@@ -133,7 +156,7 @@ AdmissionDecision Hub::admit(Connection& connection, const Presented& presented)
     if (!decision) return decision;
     ++protocols_[index(connection.protocol())].viewers;
     health_.viewer_joined(connection.protocol());
-    if (viewers_changed_) viewers_changed_(health_.viewers());
+    demand_changed();
     return decision;
 }
 
@@ -142,11 +165,12 @@ void Hub::connection_closed(Connection& connection) {
         auto& entry = protocols_[index(connection.protocol())];
         if (--entry.viewers == 0) entry.latest.reset();
         health_.viewer_left(connection.protocol());
-        if (viewers_changed_) viewers_changed_(health_.viewers());
+        demand_changed();
         // Nothing is encoded while nobody watches, so the newest frame would only
         // go stale while holding its memory and its pipes.
         if (health_.viewers() == 0) latest_.reset();
     }
+    if (std::erase(fresh_frame_waiters_, connection.id()) > 0) demand_changed();
     health_.connection_closed(connection.protocol());
     connections_.erase(connection.id());
     if (connections_.empty() && on_empty_) finish_shutdown();

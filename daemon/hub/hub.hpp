@@ -31,8 +31,10 @@ public:
 
     // At start-up: a protocol whose listener will hand connections in; returns its number.
     int add_protocol(ViewerProtocol& protocol);
-    // Called with the number of viewers whenever it changes.
-    void on_viewers_changed(std::function<void(int)> callback) { viewers_changed_ = std::move(callback); }
+    // Called with demand() whenever it changes.
+    void on_demand_changed(std::function<void(int)> callback) { demand_changed_ = std::move(callback); }
+    // Who wants frames encoded: viewers, plus requests waiting for a fresh frame.
+    int demand() const { return health_.viewers() + static_cast<int>(fresh_frame_waiters_.size()); }
 
     // Loop thread: a new frame for everyone.
     void publish(FramePtr frame);
@@ -56,6 +58,11 @@ public:
                        std::string_view reason);
     // The newest frame framed for the protocol, if it is fresh enough to start a viewer with.
     FramedPtr first_picture(int protocol);
+    // The newest frame framed for the protocol, however old; null when none.
+    FramedPtr latest_frame(int protocol);
+    // The connection gets the next frame (or the newest, if fresh) through
+    // Connection::fresh_frame(); until then frames are encoded for it.
+    void want_fresh_frame(Connection& connection);
     void connection_closed(Connection& connection);
     ViewerProtocol& protocol(int protocol) { return *protocols_[index(protocol)].protocol; }
     Health& health() { return health_; }
@@ -76,13 +83,15 @@ private:
     void refuse_at_once(int protocol, int fd, const std::string& peer, const std::string& host,
                         const AdmissionDecision& refusal);
     void finish_shutdown();
+    void demand_changed();
 
     Admission& admission_;
     Health& health_;
     ViewerSettings viewer_;
     Duration hello_timeout_;
     std::vector<ProtocolEntry> protocols_;
-    std::function<void(int)> viewers_changed_;
+    std::function<void(int)> demand_changed_;
+    std::vector<std::uint64_t> fresh_frame_waiters_;  // connection ids
 
     std::map<std::uint64_t, std::unique_ptr<Connection>> connections_;
     // Connections still introducing themselves, by address and in all.

@@ -29,11 +29,19 @@ public:
     // Bytes the peer sent. The session answers through `connection`: admit()
     // once the peer said who it is, reject() or finish() when it must go.
     virtual void on_input(Connection& connection, std::span<const std::uint8_t> bytes) = 0;
-    // The peer did not introduce itself within server.hello_timeout.
+    // How long a connection may stay greeting since its greeting clock last
+    // started (Connection::restart_greeting_clock); server.hello_timeout unless
+    // the protocol has its own (HTTP: request and keep-alive timeouts).
+    virtual std::chrono::milliseconds greeting_timeout(std::chrono::milliseconds hello_timeout) const {
+        return hello_timeout;
+    }
+    // The connection was greeting for greeting_timeout().
     virtual void on_hello_timeout(Connection& connection, std::chrono::milliseconds timeout) = 0;
-    // A streaming viewer was sent nothing for viewer.heartbeat_interval: the
-    // message that tells it the source's state, or nothing if the protocol has none.
-    virtual Bytes heartbeat(const Health& health) = 0;
+    // A streaming viewer was sent nothing for viewer.heartbeat_interval: tell it
+    // the source's state (v1's heartbeat), or show it the last frame again.
+    virtual void on_idle(Connection& connection, const Health& health) = 0;
+    // The fresh frame asked for with Connection::want_fresh_frame().
+    virtual void on_fresh_frame(Connection& /*connection*/, const FramePtr& /*frame*/) {}
     // The daemon is stopping: the last message before the connection closes, or nothing.
     virtual Bytes goodbye(std::string_view why) = 0;
 };

@@ -37,12 +37,13 @@ int fill_pipe(const std::array<std::span<const std::uint8_t>, 3>& parts, std::si
 
 }  // namespace
 
-FramedMessage::FramedMessage(FramePtr frame, std::vector<std::uint8_t> head, std::span<const std::uint8_t> tail)
+FramedMessage::FramedMessage(FramePtr frame, std::vector<std::uint8_t> head, std::span<const std::uint8_t> tail,
+                             Pipe pipe)
     : frame_(std::move(frame)),
       head_(std::move(head)),
       tail_(tail),
       size_(head_.size() + frame_->bytes().size() + tail_.size()),
-      pipe_fd_(fill_pipe(parts(), size_)) {}
+      pipe_fd_(pipe == Pipe::fill ? fill_pipe(parts(), size_) : -1) {}
 
 FramedMessage::~FramedMessage() {
     if (pipe_fd_ >= 0) ::close(pipe_fd_);

@@ -24,8 +24,12 @@ inline constexpr std::size_t kMaxPipedMessageBytes = 1 << 20;
 
 class FramedMessage {
 public:
+    // A message sent to one viewer only (an HTTP snapshot) gains nothing from a pipe.
+    enum class Pipe { fill, none };
+
     // tail must be static storage (a protocol's constant bytes).
-    FramedMessage(FramePtr frame, std::vector<std::uint8_t> head, std::span<const std::uint8_t> tail = {});
+    FramedMessage(FramePtr frame, std::vector<std::uint8_t> head, std::span<const std::uint8_t> tail = {},
+                  Pipe pipe = Pipe::fill);
     ~FramedMessage();
     FramedMessage(const FramedMessage&) = delete;
     FramedMessage& operator=(const FramedMessage&) = delete;

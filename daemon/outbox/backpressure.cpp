@@ -63,7 +63,8 @@ bool WriteProgress::stalled(Clock::time_point now, Clock::duration timeout) cons
 }
 
 bool RateCap::admit(std::int64_t captured_us) {
-    if (max_fps_ == 0) return true;
+    // The same frame again (a protocol showing the last one twice) is no new frame to the cap.
+    if (max_fps_ == 0 || captured_us == last_admitted_us_) return true;
     // 10% slack so capture jitter does not turn a 10 fps cap into 5 fps.
     const std::int64_t interval_us = 900'000 / max_fps_;
     if (last_admitted_us_ != 0 && captured_us - last_admitted_us_ < interval_us) return false;

@@ -9,15 +9,17 @@
 #include <array>
 
 namespace camstream {
-namespace {
 
-// A control message owns its bytes until written.
-struct ControlWrite {
+// A control message owns its bytes (or holds its framed picture) until written.
+struct Outbox::ControlWrite {
     uv_write_t request{};
     std::vector<std::uint8_t> bytes;
+    FramedPtr framed;
     Outbox* outbox = nullptr;
     bool close_after = false;
 };
+
+namespace {
 
 uv_buf_t as_buffer(const std::uint8_t* data, std::size_t size) {
     // libuv only reads from write buffers; its API just is not const-correct.
@@ -182,11 +184,29 @@ void Outbox::send_control(std::vector<std::uint8_t> bytes, bool close_after) {
     if (socket_->closed()) return;
     auto write = std::make_unique<ControlWrite>();
     write->bytes = std::move(bytes);
+    const std::array<uv_buf_t, 1> buffer{as_buffer(write->bytes.data(), write->bytes.size())};
+    write_control(std::move(write), buffer, close_after);
+}
+
+void Outbox::send_control(FramedPtr message, bool close_after) {
+    if (socket_->closed()) return;
+    auto write = std::make_unique<ControlWrite>();
+    std::array<uv_buf_t, 3> buffers{};
+    unsigned count = 0;
+    for (const auto part : message->parts()) {
+        if (!part.empty()) buffers[count++] = as_buffer(part.data(), part.size());
+    }
+    write->framed = std::move(message);
+    write_control(std::move(write), std::span(buffers.data(), count), close_after);
+}
+
+void Outbox::write_control(std::unique_ptr<ControlWrite> write, std::span<const uv_buf_t> buffers,
+                           bool close_after) {
     write->outbox = this;
     write->close_after = close_after;
     write->request.data = write.get();
-    const auto buffer = as_buffer(write->bytes.data(), write->bytes.size());
-    const int rc = uv_write(&write->request, socket_->stream(), &buffer, 1, [](uv_write_t* request, int status) {
+    const int rc = uv_write(&write->request, socket_->stream(), buffers.data(),
+                            static_cast<unsigned>(buffers.size()), [](uv_write_t* request, int status) {
         std::unique_ptr<ControlWrite> done(static_cast<ControlWrite*>(request->data));
         if (status != 0 && status != UV_ECANCELED) {
             done->outbox->fail(std::string("write error: ") + uv_strerror(status));

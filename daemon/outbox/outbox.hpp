@@ -55,6 +55,9 @@ public:
     void offer(const FramedPtr& message);
     // Control lane; close_after closes the socket once the bytes are written.
     void send_control(std::vector<std::uint8_t> bytes, bool close_after);
+    // A framed picture as a reply in the control lane (an HTTP snapshot): in
+    // order with the other replies, never dropped, its payload not copied.
+    void send_control(FramedPtr message, bool close_after);
     void stop_reading();
     void set_queue_limits(QueueLimits limits);
     void set_max_fps(std::uint16_t max_fps) { rate_cap_ = RateCap(max_fps); }
@@ -72,6 +75,8 @@ public:
     std::uint64_t frames_dropped() const { return frames_dropped_; }
 
 private:
+    struct ControlWrite;
+    void write_control(std::unique_ptr<ControlWrite> write, std::span<const uv_buf_t> buffers, bool close_after);
     void on_read(ssize_t nread, const uv_buf_t* buf);
     void write_next_frame();
     void write_rest_of_frame(std::size_t already_sent);

@@ -61,13 +61,13 @@ public:
                "no complete hello within " + std::to_string(timeout.count()) + "ms");
     }
 
-    Bytes heartbeat(const Health& health) override {
+    void on_idle(Connection& connection, const Health& health) override {
         const auto now_us = wall_clock_us();
         wire::Heartbeat heartbeat;
         heartbeat.state = health.source_state(now_us);
         if (const auto age = health.last_frame_age_ms(now_us)) heartbeat.last_frame_age_ms = *age;
-        return wire::encode_message(wire::MessageType::heartbeat, health.last_sequence(),
-                                    static_cast<std::uint64_t>(now_us), wire::encode_payload(heartbeat));
+        connection.send(wire::encode_message(wire::MessageType::heartbeat, health.last_sequence(),
+                                             static_cast<std::uint64_t>(now_us), wire::encode_payload(heartbeat)));
     }
 
     Bytes goodbye(std::string_view why) override { return goodbye_message(wire::Reason::shutting_down, why); }

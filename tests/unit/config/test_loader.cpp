@@ -408,3 +408,15 @@ TEST_CASE("config: a second YAML document is refused where it starts, not silent
     const auto garbage = parse_config(std::string(", source\nder\n\x01\0\0\0", 17), "fuzz.yaml", {});
     CHECK_FALSE(garbage.ok());
 }
+
+TEST_CASE("config: a boolean is true or false, and nothing YAML 1.1 also took") {
+    const auto off = parse_config("http:\n  enabled: false\n", "cam.yaml", {});
+    REQUIRE(off.ok());
+    CHECK_FALSE(off.settings.http.enabled);
+    CHECK(parse_config("", "cam.yaml", {"http.enabled=true"}).settings.http.enabled);
+
+    const auto yes = parse_config("http:\n  enabled: yes\n", "cam.yaml", {});
+    REQUIRE_FALSE(yes.ok());
+    CHECK(yes.errors.front().find("cam.yaml:2:12") != std::string::npos);
+    CHECK(yes.errors.front().find("'http.enabled' must be true or false, got 'yes'") != std::string::npos);
+}

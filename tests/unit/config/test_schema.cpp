@@ -63,6 +63,13 @@ const std::vector<OtherValue> kOtherValues = {
     {"viewer.socket_send_buffer", "512KiB", "512KiB", OnReload::live},
     {"viewer.stall_timeout", "250ms", "250ms", OnReload::live},
     {"viewer.heartbeat_interval", "2s", "2s", OnReload::live},
+    {"http.enabled", "false", "false", OnReload::reopens_listener},
+    {"http.listen", "127.0.0.1:8081", "127.0.0.1:8081", OnReload::reopens_listener},
+    {"http.request_timeout", "2s", "2s", OnReload::live},
+    {"http.keepalive_timeout", "1500ms", "1500ms", OnReload::live},
+    {"http.max_header_bytes", "16KiB", "16KiB", OnReload::live},
+    {"http.max_headers", "20", "20", OnReload::live},
+    {"http.snapshot_timeout", "500ms", "500ms", OnReload::live},
     {"log.level", "debug", "debug", OnReload::live},
     {"log.stats_interval", "1m", "60s", OnReload::live},
 };
