@@ -78,6 +78,7 @@ void Daemon::retire_capture() {
 
 void Daemon::on_capture_event(const CaptureEvent& event) {
     source_reported_ = true;
+    if (event.kind == CaptureEvent::Kind::open_failed) health_.source_open_failed();
     if (event.kind != CaptureEvent::Kind::opened) return;
     health_.source_opened(event.source);
     tcp_protocol_->set_stream_info(stream_info(event.source.width, event.source.height, event.source.fps));

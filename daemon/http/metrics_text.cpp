@@ -104,6 +104,11 @@ void capture_families(Exposition& out, const Health& health, std::int64_t now_us
     for (const auto each : kSourceStates) {
         out.sample("camstream_source_state", {{"state", wire::to_string(each)}}, each == state ? 1 : 0);
     }
+    out.family("camstream_source_opens_total", "counter",
+               "Times the source was opened: the first open, then each reopen after a loss or a reload.");
+    out.sample("camstream_source_opens_total", {}, health.source_opens());
+    out.family("camstream_source_open_failures_total", "counter", "Attempts to open the source that failed.");
+    out.sample("camstream_source_open_failures_total", {}, health.source_open_failures());
     // No sample before the first frame: an age since nothing would be invented.
     out.family("camstream_last_frame_age_seconds", "gauge", "Seconds since the last frame was grabbed from the source.");
     if (const auto age_ms = health.last_frame_age_ms(now_us)) {

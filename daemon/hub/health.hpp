@@ -46,7 +46,11 @@ public:
     // A capture thread (re)started at now_us with this nominal rate: the clock
     // of its start-up grace.
     void capture_started(std::int64_t now_us, double nominal_fps);
-    void source_opened(const SourceInfo& source) { source_ = source; }
+    void source_opened(const SourceInfo& source) {
+        source_ = source;
+        ++source_opens_;
+    }
+    void source_open_failed() { ++source_open_failures_; }
     void capture_reported(const CaptureStatus& status) { capture_ = status; }
     void frame_handed_over(const Frame& frame, std::uint64_t frames_replaced);
 
@@ -80,6 +84,10 @@ public:
     // The sequence number of the last frame captured, 0 if none.
     std::uint64_t last_sequence() const { return capture_.last_sequence; }
     const SourceInfo& source() const { return source_; }
+    // Every successful open of a source (the first, and each reopen after a
+    // loss or a reload), and every failed attempt.
+    std::uint64_t source_opens() const { return source_opens_; }
+    std::uint64_t source_open_failures() const { return source_open_failures_; }
     const CaptureStatus& capture() const { return capture_; }
     // Over every capture thread the daemon ran (a reopened source starts its own count at 0).
     std::uint64_t frames_captured() const { return captured_before_ + capture_.frames_captured; }
@@ -107,6 +115,8 @@ private:
     std::int64_t liveness_bound_us() const;
 
     SourceInfo source_;
+    std::uint64_t source_opens_ = 0;
+    std::uint64_t source_open_failures_ = 0;
     CaptureStatus capture_;
     std::int64_t capture_started_us_ = 0;
     std::uint64_t captured_before_ = 0;  // by capture threads before this one

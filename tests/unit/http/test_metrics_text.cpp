@@ -135,6 +135,17 @@ TEST_CASE("metrics: the source state is one-hot and source_up follows it") {
     CHECK(samples.at("camstream_source_state{state=\"lost\"}") == "0");
     CHECK(samples.at("camstream_source_state{state=\"starting\"}") == "0");
 
+    CHECK(samples.at("camstream_source_opens_total") == "1");
+    CHECK(samples.at("camstream_source_open_failures_total") == "0");
+
+    // A camera unplugged, two failed attempts, then back.
+    health.source_open_failed();
+    health.source_open_failed();
+    health.source_opened(SourceInfo{.description = "test pattern", .width = 1280, .height = 720, .fps = 30});
+    samples = samples_of(prometheus_metrics(health, kNow, kStart));
+    CHECK(samples.at("camstream_source_opens_total") == "2");
+    CHECK(samples.at("camstream_source_open_failures_total") == "2");
+
     // Ten seconds without a frame: lost, though the capture thread still says live.
     samples = samples_of(prometheus_metrics(health, kNow + 10 * kSecond, kStart));
     CHECK(samples.at("camstream_source_up") == "0");
