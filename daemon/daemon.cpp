@@ -263,7 +263,10 @@ void Daemon::reopen_listeners(const Settings& previous) {
     auto old_listener = std::move(http_listener_);
     if (open_http_listener()) {
         if (old_listener) old_listener->stop();
-        if (!http_listener_) spdlog::info("reload: HTTP is off");
+        if (!http_listener_) {
+            spdlog::info("reload: HTTP is off; its streams end");
+            hub_->end_protocol(http_protocol_number_);
+        }
         return;
     }
     http_listener_ = std::move(old_listener);

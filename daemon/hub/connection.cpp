@@ -84,11 +84,11 @@ void Connection::log_disconnect(const std::string& why) const {
                 outbox_.frames_dropped());
 }
 
-void Connection::shut_down() {
+void Connection::shut_down(const std::string& why) {
     if (state_ == State::streaming) {
-        finish("shutting_down (camstreamd is stopping)", session_->goodbye("camstreamd is stopping"));
+        finish("shutting_down (" + why + ")", session_->goodbye(why));
     } else {
-        close("server stopping");
+        close(why);
     }
 }
 

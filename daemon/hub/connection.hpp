@@ -53,7 +53,8 @@ public:
     void offer(const FramedPtr& message) { outbox_.offer(message); }
     void fresh_frame(const FramePtr& frame);
     void tick(Clock::time_point now);
-    void shut_down();
+    // Ends the connection for the server's reason: a viewer gets its protocol's goodbye.
+    void shut_down(const std::string& why);
     void set_queue_limits(QueueLimits limits) { outbox_.set_queue_limits(limits); }
     // Closes at once; `why` goes to the log. reset drops unsent data.
     void close(const std::string& why, bool reset = false);

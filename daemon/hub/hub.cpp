@@ -190,6 +190,14 @@ void Hub::tick() {
     refusal_log_.flush(now);
 }
 
+void Hub::end_protocol(int protocol) {
+    // Closes complete in a later loop phase, so the map stays as it is here;
+    // a stream that does not take its last frame is closed by the closing grace.
+    for (auto& [id, connection] : connections_) {
+        if (connection->protocol() == protocol) connection->shut_down("its listener was turned off");
+    }
+}
+
 void Hub::shutdown(std::function<void()> on_empty) {
     uv_timer_stop(tick_timer_.get());
     on_empty_ = std::move(on_empty);
@@ -198,7 +206,7 @@ void Hub::shutdown(std::function<void()> on_empty) {
         return;
     }
     // Closes complete in a later loop phase, so the map stays as it is here.
-    for (auto& [id, connection] : connections_) connection->shut_down();
+    for (auto& [id, connection] : connections_) connection->shut_down("camstreamd is stopping");
     // Viewers that do not take their goodbye in time are closed regardless.
     shutdown_timer_ = std::make_unique<UvHandle<uv_timer_t>>(tick_timer_.get()->loop, uv_timer_init);
     shutdown_timer_->get()->data = this;

@@ -45,6 +45,8 @@ public:
     void refuse_without_descriptor(int protocol, const sockaddr_storage& address);
     // Live reload of what can change without reconnecting anyone.
     void apply(const ViewerSettings& viewer, const ServerSettings& server);
+    // Ends every connection of one protocol as a shutdown would (its listener was turned off).
+    void end_protocol(int protocol);
     // Says goodbye to every viewer and calls on_empty once all are closed (or after a bound).
     void shutdown(std::function<void()> on_empty);
     std::size_t connections() const { return connections_.size(); }
