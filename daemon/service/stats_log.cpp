@@ -24,6 +24,15 @@ void StatsLog::set_interval(Duration interval) {
     start_timer(timer_, [](uv_timer_t* timer) { static_cast<StatsLog*>(timer->data)->report(); }, period, period);
 }
 
+std::string StatsLog::viewers_by_protocol() const {
+    std::string text;
+    for (const auto& protocol : health_.protocols()) {
+        if (!text.empty()) text += ',';
+        text += protocol.name + ":" + std::to_string(protocol.viewers);
+    }
+    return text;
+}
+
 void StatsLog::report() {
     const double seconds = std::chrono::duration<double>(interval_).count();
     const auto& latencies = health_.latencies();
@@ -33,14 +42,14 @@ void StatsLog::report() {
     spdlog::info(
         "stats: viewers={} connections={} source={} fps_captured={:.1f} fps_encoded={:.1f} "
         "fps_out={:.1f} drops={} stalls={} rejections={} send_latency_ms p50={:.2f} p99={:.2f} "
-        "encode_ms p50={:.2f} p99={:.2f} handover_ms p50={:.2f} p99={:.2f}",
+        "encode_ms p50={:.2f} p99={:.2f} handover_ms p50={:.2f} p99={:.2f} viewers_by_protocol={}",
         health_.viewers(), health_.open_connections(), wire::to_string(health_.source_state(wall_clock_us())),
         static_cast<double>(health_.frames_captured() - frames_captured_) / seconds,
         static_cast<double>(health_.frames_encoded() - frames_encoded_) / seconds,
         static_cast<double>(health_.frames_sent() - frames_sent_) / seconds, health_.frames_dropped() - frames_dropped_,
         health_.stalls() - stalls_, health_.rejections() - rejections_, ms(send.percentile(0.5)),
         ms(send.percentile(0.99)), ms(encode.percentile(0.5)), ms(encode.percentile(0.99)),
-        ms(hand_over.percentile(0.5)), ms(hand_over.percentile(0.99)));
+        ms(hand_over.percentile(0.5)), ms(hand_over.percentile(0.99)), viewers_by_protocol());
     frames_captured_ = health_.frames_captured();
     frames_encoded_ = health_.frames_encoded();
     frames_sent_ = health_.frames_sent();

@@ -7,6 +7,8 @@
 #include "hub/health.hpp"
 #include "net/uv_handle.hpp"
 
+#include <string>
+
 namespace camstream {
 
 class StatsLog {
@@ -18,6 +20,7 @@ public:
 
 private:
     void report();
+    std::string viewers_by_protocol() const;  // "tcp:2,http:1"
 
     const Health& health_;
     Duration interval_;
