@@ -20,8 +20,11 @@ from pathlib import Path
 
 STATS_LINE = re.compile(
     r"stats: viewers=(?P<viewers>\d+) .*? send_latency_ms p50=(?P<p50>[\d.]+) p99=(?P<p99>[\d.]+)")
+# Since the camera work the line also counts frames passed through and broken
+# between "encoded" and "published"; both spellings are read.
 STOPPED_LINE = re.compile(
     r"camstreamd stopped: (?P<captured>\d+) frames captured, (?P<encoded>\d+) encoded, "
+    r"(?:(?P<passed_through>\d+) passed through, (?P<broken>\d+) broken, )?"
     r"(?P<published>\d+) published, (?P<sent>\d+) sent, (?P<dropped>\d+) dropped, "
     r"(?P<connections>\d+) connections, (?P<rejected>\d+) rejected, (?P<stalled>\d+) stalled")
 
@@ -47,7 +50,7 @@ def daemon_log_figures(log_path, viewers):
             p99s.append(float(stats["p99"]))
         stopped = STOPPED_LINE.search(line)
         if stopped:
-            figures["stopped"] = {k: int(v) for k, v in stopped.groupdict().items()}
+            figures["stopped"] = {k: int(v) for k, v in stopped.groupdict().items() if v is not None}
     # The daemon reports p99 per one-second interval; the median interval is the
     # typical p99 and the worst interval is reported beside it.
     figures["send_latency_p50_ms"] = median(p50s)
@@ -66,7 +69,16 @@ def loadgen_figures(run, log_figures):
     stalled = run["stalled_viewers"]
     churn = run["churn"]
     churn_seconds = max(run["duration_s"] - run["connect_s"], 1e-9)
+    # Per protocol (a mixed run's halves); None for a protocol the run did not speak.
+    by_protocol = run.get("by_protocol") or {}
+    per_protocol = {}
+    for name in ("tcp", "http"):
+        figures = by_protocol.get(name)
+        per_protocol[f"{name}_fast_fraction_of_captured_min"] = figures["fraction_of_captured"]["min"] if figures else None
+        per_protocol[f"{name}_latency_p50_ms"] = figures["latency_ms"]["p50"] if figures else None
+        per_protocol[f"{name}_latency_p99_ms"] = figures["latency_ms"]["p99"] if figures else None
     return {
+        "protocol": run.get("protocol", "tcp"),
         "viewers": run["viewers"],
         "stalled": run["stalled"],
         "measured_s": run["measured_s"],
@@ -113,6 +125,7 @@ def loadgen_figures(run, log_figures):
         "send_latency_p50_ms": log_figures["send_latency_p50_ms"],
         "send_latency_p99_ms": log_figures["send_latency_p99_ms"],
         "send_latency_p99_ms_max": log_figures["send_latency_p99_ms_max"],
+        **per_protocol,
     }
 
 
@@ -120,7 +133,8 @@ def summarise(runs):
     """Median over the repetitions of every figure, plus the runs themselves."""
     keys = runs[0]["figures"].keys()
     return {
-        "median": {k: median([r["figures"][k] for r in runs]) for k in keys},
+        "median": {k: median([r["figures"][k] for r in runs]) if k != "protocol" else runs[0]["figures"][k]
+                   for k in keys},
         "runs": runs,
     }
 
@@ -201,6 +215,25 @@ def main():
     results["many_light_viewers"] = loadgen_case(logs / "many_viewers", "camstream-1000")
     results["isolation"] = loadgen_case(logs / "isolation", "camstream-100")
     results["churn"] = loadgen_case(logs / "churn", "camstream-50")
+
+    # Issue 10: HTTP viewers, with TCP at 100 viewers in the same run for the ratio.
+    http = {}
+    for case in ("tcp-100", "http-100", "http-300", "mixed-100", "http-1000"):
+        collected = loadgen_case(logs / "http", f"camstream-{case}")
+        if collected:
+            http[case] = collected
+    if http:
+        tcp_runs = http.get("tcp-100", {}).get("runs", [])
+        http_runs = http.get("http-100", {}).get("runs", [])
+        ours = http.get("http-100", {}).get("median", {}).get("frames_per_daemon_cpu_s")
+        theirs = http.get("tcp-100", {}).get("median", {}).get("frames_per_daemon_cpu_s")
+        http["cpu_ratio_http_to_tcp_at_100"] = ours / theirs if ours and theirs else None
+        # Each HTTP run against the TCP run just before it on the same machine.
+        http["cpu_ratio_pairs_at_100"] = [
+            a["figures"]["frames_per_daemon_cpu_s"] / b["figures"]["frames_per_daemon_cpu_s"]
+            for a, b in zip(http_runs, tcp_runs)
+            if a["figures"]["frames_per_daemon_cpu_s"] and b["figures"]["frames_per_daemon_cpu_s"]]
+    results["http"] = http or None
 
     encode_runs = [json.loads(p.read_text()) for p in sorted((logs / "encode").glob("encode-*.json"))]
     encode = {}

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Prints a bench/results/<date>.json as the Markdown tables of docs/BENCHMARKS.md.
 
-The targets are those of issue 3; each line says what was measured (medians
-over the repetitions) and whether it passes. Usage: bench/table.py RESULTS.json
+The targets are those of issue 3 and, for HTTP viewers, issue 10; each line
+says what was measured (medians over the repetitions) and whether it passes.
+A run of some scenarios only (bench/run --only) prints only their tables.
+Usage: bench/table.py RESULTS.json
 """
 
 import json
@@ -25,6 +27,86 @@ def pct(value):
 
 def verdict(ok):
     return "**pass**" if ok else "**MISS**"
+
+
+def http_targets(r):
+    """(target, measured, pass) for each target of issue 10 (HTTP viewers)."""
+    rows = []
+    http = r.get("http") or {}
+    for case, title in (("http-100", "100 HTTP viewers 1280×720 @ 30 fps"),
+                        ("http-300", "300 HTTP viewers 1280×720 @ 30 fps"),
+                        ("http-1000", "1000 HTTP viewers 640×480 @ 5 fps"),
+                        ("mixed-100", "50 TCP + 50 HTTP viewers 1280×720 @ 30 fps")):
+        m = (http.get(case) or {}).get("median")
+        if m:
+            rows.append((f"{title}: every fast viewer ≥ 99 % of frames",
+                         f"worst viewer {pct(m['fast_fraction_of_captured_min'])} of frames captured "
+                         f"({pct(m['fast_fraction_min'])} of fps × s)",
+                         m["fast_fraction_of_captured_min"] >= 0.99))
+    m = (http.get("http-100") or {}).get("median")
+    if m:
+        rows.append(("daemon send p99 < 5 ms at 100 HTTP viewers",
+                     f"p99 {fmt(m['send_latency_p99_ms'], 2)} ms (worst second {fmt(m['send_latency_p99_ms_max'], 2)} ms)",
+                     m["send_latency_p99_ms"] is not None and m["send_latency_p99_ms"] < 5))
+    tcp = (http.get("tcp-100") or {}).get("median")
+    ratio = http.get("cpu_ratio_http_to_tcp_at_100")
+    if m and tcp:
+        rows.append(("frames per daemon CPU-s at 100 HTTP viewers within 10 % of TCP's (ratio ≥ 0.90)",
+                     f"{fmt(m['frames_per_daemon_cpu_s'], 0)} vs {fmt(tcp['frames_per_daemon_cpu_s'], 0)} = {fmt(ratio, 3)}×",
+                     ratio is not None and ratio >= 0.9))
+    many = (http.get("http-1000") or {}).get("median")
+    if many:
+        frame_mem = r.get("frame_memory_kib", {}).get("640x480", 0)
+        limit = 64 * MIB + frame_mem
+        rows.append((f"RSS at 1000 HTTP viewers < 64 MiB + frame memory ({fmt(frame_mem / MIB, 1)} MiB) = {fmt(limit / MIB, 1)} MiB",
+                     f"RSS {fmt(many['rss_max_kib'] / MIB, 1)} MiB (anonymous {fmt(many['rss_anon_max_kib'] / MIB, 1)} MiB; "
+                     f"+{fmt((many['rss_max_kib'] - many['rss_before_kib']) / MIB, 1)} MiB over 0 viewers)",
+                     many["rss_max_kib"] < limit))
+    return rows
+
+
+def print_http(r):
+    http = r.get("http") or {}
+    print("\n### HTTP viewers (issue 10)\n")
+    print("| target | measured (median) | result |")
+    print("|---|---|---|")
+    for target, measured, ok in http_targets(r):
+        print(f"| {target} | {measured} | {verdict(ok)} |")
+    print("\n| viewers | protocol | source | runs | fast viewers' frames, worst (of captured / of fps × s) "
+          "| e2e latency p50 / p99 (ms) | daemon send p50 / p99 (ms) | daemon CPU (% of a core) "
+          "| frames per daemon CPU-s | RSS max (MiB) | loadgen CPU (% of a core) |")
+    print("|---:|---|---|---:|---|---|---|---:|---:|---:|---:|")
+    for case, viewers, protocol, source in (("tcp-100", "100", "TCP", "1280×720 @ 30"),
+                                            ("http-100", "100", "HTTP", "1280×720 @ 30"),
+                                            ("http-300", "300", "HTTP", "1280×720 @ 30"),
+                                            ("mixed-100", "50 + 50", "TCP + HTTP", "1280×720 @ 30"),
+                                            ("http-1000", "1000", "HTTP", "640×480 @ 5")):
+        c = http.get(case)
+        if not c:
+            continue
+        f = c["median"]
+        print(f"| {viewers} | {protocol} | {source} | {len(c['runs'])} "
+              f"| {pct(f['fast_fraction_of_captured_min'])} / {pct(f['fast_fraction_min'])} "
+              f"| {fmt(f['latency_p50_ms'], 2)} / {fmt(f['latency_p99_ms'], 2)} "
+              f"| {fmt(f['send_latency_p50_ms'], 2)} / {fmt(f['send_latency_p99_ms'], 2)} "
+              f"| {fmt(f['daemon_cpu_percent_of_one_core'], 1)} | {fmt(f['frames_per_daemon_cpu_s'], 0)} "
+              f"| {fmt(f['rss_max_kib'] / MIB, 1)} | {fmt(f['loadgen_cpu_percent_of_one_core'], 0)} |")
+    mixed = (http.get("mixed-100") or {}).get("median")
+    if mixed:
+        print(f"\nMixed run, per protocol: TCP worst viewer {pct(mixed.get('tcp_fast_fraction_of_captured_min'))}, "
+              f"e2e p50 / p99 {fmt(mixed.get('tcp_latency_p50_ms'), 2)} / {fmt(mixed.get('tcp_latency_p99_ms'), 2)} ms; "
+              f"HTTP worst viewer {pct(mixed.get('http_fast_fraction_of_captured_min'))}, "
+              f"e2e p50 / p99 {fmt(mixed.get('http_latency_p50_ms'), 2)} / {fmt(mixed.get('http_latency_p99_ms'), 2)} ms.")
+    pairs = http.get("cpu_ratio_pairs_at_100") or []
+    tcp_runs = (http.get("tcp-100") or {}).get("runs", [])
+    http_runs = (http.get("http-100") or {}).get("runs", [])
+    if pairs:
+        print(f"\nCPU at 100 viewers, HTTP ÷ TCP: **{fmt(http.get('cpu_ratio_http_to_tcp_at_100'), 3)}×** (median ÷ median). "
+              f"Each of the {len(pairs)} pairs (TCP, then HTTP straight after): "
+              + ", ".join(f"{fmt(x, 3)}×" for x in pairs)
+              + f"; TCP {', '.join(fmt(a['figures']['frames_per_daemon_cpu_s'], 0) for a in tcp_runs)}"
+              + f" vs HTTP {', '.join(fmt(b['figures']['frames_per_daemon_cpu_s'], 0) for b in http_runs)}"
+              + " frames per CPU-s.")
 
 
 def targets(r):
@@ -108,12 +190,22 @@ def main():
     print(f"Results of {r['date']} ({r['mode']} run, median of {r['repetitions']}{extra}), commit {r.get('commit')}: "
           f"{m['nproc']} × {m['cpu_model']}, {m['memory_gib']} GiB, Linux {m['kernel']}.\n")
 
-    print("### Targets (issue 3)\n")
-    print("| target | measured (median) | result |")
-    print("|---|---|---|")
-    for target, measured, ok in targets(r):
-        print(f"| {target} | {measured} | {verdict(ok)} |")
+    issue3 = targets(r)
+    if issue3:
+        print("### Targets (issue 3)\n")
+        print("| target | measured (median) | result |")
+        print("|---|---|---|")
+        for target, measured, ok in issue3:
+            print(f"| {target} | {measured} | {verdict(ok)} |")
 
+    if any(r["fanout"][server] for server in ("camstream", "baseline")):
+        print_fanout(r)
+    print_others(r)
+    if r.get("http"):
+        print_http(r)
+
+
+def print_fanout(r):
     print("\n### Fan-out: 1280×720 @ 30 fps, file source (no encoding)\n")
     print("| server | viewers | fast viewers' frames, worst / median (of 30 fps × s) | worst viewer, of frames captured | gaps, worst viewer "
           "| e2e latency p50 / p99 / max (ms) | daemon send p99 (ms) | server CPU (% of a core) "
@@ -141,6 +233,8 @@ def main():
               + f" vs baseline {', '.join(fmt(b['figures']['frames_per_daemon_cpu_s'], 0) for b in theirs)}"
               + " frames per CPU-s.")
 
+
+def print_others(r):
     for key, title in (("many_light_viewers", "Many light viewers: 1000 viewers, 640×480 @ 5 fps"),
                        ("isolation", "Isolation: 100 viewers, 10 stalled, stall timeout 3 s, 1280×720 @ 30 fps"),
                        ("churn", "Churn: 200 connects + disconnects per second beside 50 steady viewers, 1280×720 @ 30 fps")):

@@ -219,6 +219,7 @@ void Connection::on_frame(std::uint64_t sequence, std::uint64_t capture_timestam
         if (last_sequence_ != 0 && sequence > last_sequence_ + 1) gaps_in_window_ += sequence - last_sequence_ - 1;
         if (role_ == Role::fast && recorder_.latency_us.size() < recorder_.latency_capacity) {
             recorder_.latency_us.push_back(arrival_us_ - static_cast<std::int64_t>(capture_timestamp_us));
+            recorder_.latency_protocol.push_back(protocol_->kind());
         }
     }
     last_sequence_ = std::max(last_sequence_, sequence);

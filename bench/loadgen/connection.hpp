@@ -26,6 +26,7 @@ enum class Role { fast, stalled, churn, idle };
 struct WindowRecorder {
     bool open = false;
     std::vector<std::int64_t> latency_us;
+    std::vector<ProtocolKind> latency_protocol;  // beside latency_us: whose sample it is
     std::size_t latency_capacity = 4'000'000;  // bounds memory on long runs
     std::uint64_t frames_all_viewers = 0;      // in the window, every role
 };
@@ -61,6 +62,7 @@ public:
 
     int fd() const { return fd_; }
     Role role() const { return role_; }
+    ProtocolKind protocol_kind() const { return protocol_->kind(); }
     Phase phase() const { return phase_; }
     bool accepted() const { return accepted_; }
     bool rejected() const { return rejected_; }

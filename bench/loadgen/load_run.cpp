@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <list>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -67,6 +68,7 @@ private:
     void watch(Connection& connection);
     void sync_interest(Connection& connection);
     void reap_churn();
+    void check_stalled_viewers(double t);
     void close_window(double t);
     void finish_and_cleanup();
     void note_rss(const DaemonSample& sample) {
@@ -84,6 +86,7 @@ private:
 
     std::list<std::unique_ptr<Connection>> churners_;
     std::list<std::unique_ptr<Connection>> idlers_;
+    std::array<std::uint64_t, 4> opened_per_role_{};  // picks each connection's protocol in a mixed run
     int next_steady_ = 0;
     bool all_connected_ = false;
     double window_start_at_ = 0;
@@ -133,10 +136,10 @@ RunResult Runner::run() {
 }
 
 Connection* Runner::open_connection(Role role, double t) {
-    auto connection = std::make_unique<Connection>(role, make_viewer_protocol(settings_.protocol),
-                                                   result_.recorder, t);
+    const auto kind = settings_.protocol_of(opened_per_role_[static_cast<std::size_t>(role)]++);
+    auto connection = std::make_unique<Connection>(role, make_viewer_protocol(kind), result_.recorder, t);
     std::string error;
-    const bool opened = connection->open(settings_.target, settings_.bind, error);
+    const bool opened = connection->open(settings_.target_of(kind), settings_.bind, error);
     Connection* raw = connection.get();
     if (role == Role::idle) {
         ++result_.idle.opened;
@@ -253,9 +256,7 @@ void Runner::on_timer(double t) {
     if (result_.recorder.open) {
         if (const auto sample = probe_.sample()) note_rss(*sample);
     }
-    bool stalled_open = false;
     for (auto& viewer : result_.viewers) {
-        stalled_open |= viewer->role() == Role::stalled && viewer->accepted() && !viewer->server_closed_at();
         if (viewer->handshaking() && t - viewer->opened_at() > kHandshakeTimeout) {
             viewer->close_now("handshake timeout", t);
         }
@@ -271,13 +272,21 @@ void Runner::on_timer(double t) {
             idler->close_now("connect timeout", t);
         }
     }
-    if (stalled_open) {
-        const auto states = server_socket_states(settings_.target.port);
-        for (auto& viewer : result_.viewers) {
-            if (viewer->role() != Role::stalled || !viewer->accepted() || viewer->server_closed_at()) continue;
-            const auto state = states.find(viewer->local_port());
-            if (state == states.end() || state->second != kTcpEstablished) viewer->note_server_closed(t);
-        }
+    check_stalled_viewers(t);
+}
+
+void Runner::check_stalled_viewers(double t) {
+    // The server's end of each stalled viewer still open, read from /proc once
+    // per listener and only when some viewer of that listener needs it.
+    std::array<std::optional<std::unordered_map<std::uint16_t, int>>, 2> states_by_protocol;
+    for (auto& viewer : result_.viewers) {
+        if (viewer->role() != Role::stalled || !viewer->accepted() || viewer->server_closed_at()) continue;
+        if (viewer->phase() == Connection::Phase::finished) continue;
+        const auto kind = viewer->protocol_kind();
+        auto& states = states_by_protocol[static_cast<std::size_t>(kind)];
+        if (!states) states = server_socket_states(settings_.target_of(kind).port);
+        const auto state = states->find(viewer->local_port());
+        if (state == states->end() || state->second != kTcpEstablished) viewer->note_server_closed(t);
     }
 }
 
@@ -354,13 +363,7 @@ void Runner::close_window(double t) {
 void Runner::finish_and_cleanup() {
     const double t = now();
     // One last look at the stalled viewers' server ends before we close our own.
-    const auto states = server_socket_states(settings_.target.port);
-    for (auto& viewer : result_.viewers) {
-        if (viewer->role() != Role::stalled || !viewer->accepted() || viewer->server_closed_at()) continue;
-        if (viewer->phase() == Connection::Phase::finished) continue;
-        const auto state = states.find(viewer->local_port());
-        if (state == states.end() || state->second != kTcpEstablished) viewer->note_server_closed(t);
-    }
+    check_stalled_viewers(t);
     for (auto& viewer : result_.viewers) viewer->close_now("run over", t);
     for (auto& churner : churners_) churner->close_now("run over", t);
     reap_churn();

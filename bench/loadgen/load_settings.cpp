@@ -7,15 +7,45 @@
 #include <map>
 
 namespace camstream::bench {
+namespace {
+
+std::optional<LoopbackAddress> loopback_target(const std::string& option, const std::string& text, int& exit_code) {
+    std::string error;
+    auto address = parse_loopback_target(text, error);
+    if (!address) {
+        std::cerr << "camstream-loadgen: " << option << ": " << error << "\n";
+        exit_code = 2;
+    }
+    return address;
+}
+
+}  // namespace
+
+std::string_view protocol_mix_name(ProtocolMix mix) {
+    switch (mix) {
+        case ProtocolMix::tcp: return "tcp";
+        case ProtocolMix::http: return "http";
+        case ProtocolMix::mixed: return "mixed";
+    }
+    return "?";
+}
 
 std::optional<LoadSettings> parse_load_settings(int argc, char** argv, int& exit_code) {
     CLI::App app{"camstream-loadgen: many simulated viewers against one loopback server; prints one JSON line"};
     LoadSettings settings;
     std::string target;
-    const std::map<std::string, ProtocolKind> protocols{{"tcp", ProtocolKind::tcp}};
+    std::string http_target;
+    const std::map<std::string, ProtocolMix> protocols{
+        {"tcp", ProtocolMix::tcp}, {"http", ProtocolMix::http}, {"mixed", ProtocolMix::mixed}};
 
-    app.add_option("--target", target, "server address, loopback only: 127.0.0.1:PORT or [::1]:PORT")->required();
-    app.add_option("--protocol", settings.protocol, "viewer protocol")
+    app.add_option("--target", target,
+                   "the server's wire-protocol listener, loopback only: 127.0.0.1:PORT or [::1]:PORT "
+                   "(needed by --protocol tcp and mixed)");
+    app.add_option("--http-target", http_target,
+                   "the server's HTTP listener, loopback only (needed by --protocol http and mixed)");
+    app.add_option("--protocol", settings.protocols,
+                   "what the viewers speak: tcp (wire protocol v1), http (GET /stream, multipart MJPEG) "
+                   "or mixed (half each)")
         ->transform(CLI::CheckedTransformer(protocols, CLI::ignore_case))
         ->default_str("tcp");
     app.add_option("--viewers", settings.viewers, "viewers to keep connected (0 only beside --idle)")
@@ -48,14 +78,35 @@ std::optional<LoadSettings> parse_load_settings(int argc, char** argv, int& exit
         return std::nullopt;
     }
 
-    std::string error;
-    const auto address = parse_loopback_target(target, error);
-    if (!address) {
-        std::cerr << "camstream-loadgen: " << error << "\n";
-        exit_code = 2;
+    // Every address given passes the loopback check, used or not.
+    if (!target.empty()) {
+        settings.target = loopback_target("--target", target, exit_code);
+        if (!settings.target) return std::nullopt;
+    }
+    if (!http_target.empty()) {
+        settings.http_target = loopback_target("--http-target", http_target, exit_code);
+        if (!settings.http_target) return std::nullopt;
+    }
+    const bool speaks_tcp = settings.protocols != ProtocolMix::http;
+    const bool speaks_http = settings.protocols != ProtocolMix::tcp;
+    if (speaks_tcp && target.empty()) {
+        std::cerr << "camstream-loadgen: --protocol " << protocol_mix_name(settings.protocols) << " needs --target\n";
+        exit_code = 1;
         return std::nullopt;
     }
-    settings.target = *address;
+    if (speaks_http && http_target.empty()) {
+        std::cerr << "camstream-loadgen: --protocol " << protocol_mix_name(settings.protocols)
+                  << " needs --http-target\n";
+        exit_code = 1;
+        return std::nullopt;
+    }
+    if (settings.protocols == ProtocolMix::http && settings.source_fps == 0) {
+        // The wire protocol announces the source's rate; HTTP does not.
+        std::cerr << "camstream-loadgen: --protocol http needs --source-fps (HTTP announces no frame rate)\n";
+        exit_code = 1;
+        return std::nullopt;
+    }
+    std::string error;
     if (!bind.empty()) {
         // Same rule as the target: a source address on this machine's loopback, or nothing.
         settings.bind = parse_loopback_host(bind, 0, error);
@@ -64,8 +115,10 @@ std::optional<LoadSettings> parse_load_settings(int argc, char** argv, int& exit
             exit_code = 2;
             return std::nullopt;
         }
-        if (settings.bind->storage.ss_family != settings.target.storage.ss_family) {
-            std::cerr << "camstream-loadgen: --bind and --target must both be IPv4 or both IPv6\n";
+        const auto family = settings.bind->storage.ss_family;
+        if ((settings.target && settings.target->storage.ss_family != family) ||
+            (settings.http_target && settings.http_target->storage.ss_family != family)) {
+            std::cerr << "camstream-loadgen: --bind and the targets must all be IPv4 or all IPv6\n";
             exit_code = 1;
             return std::nullopt;
         }

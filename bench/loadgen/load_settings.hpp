@@ -7,14 +7,21 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace camstream::bench {
 
+// Which protocol the run's viewers speak: all one, or half each (alternating
+// within each role, so fast, stalled, churn and idle connections split evenly).
+enum class ProtocolMix { tcp, http, mixed };
+
 struct LoadSettings {
-    LoopbackAddress target;
-    ProtocolKind protocol = ProtocolKind::tcp;
+    std::optional<LoopbackAddress> target;       // the wire-protocol listener (tcp, mixed)
+    std::optional<LoopbackAddress> http_target;  // the HTTP listener (http, mixed)
+    ProtocolMix protocols = ProtocolMix::tcp;
     int viewers = 1;
     int stalled = 0;          // of `viewers`: stop reading after the handshake
     bool trickle = false;     // stalled viewers read a trickle instead of nothing
@@ -26,7 +33,22 @@ struct LoadSettings {
     int idle = 0;             // connections that never send a hello; replaced as the server closes them
     double idle_rate = 10;    // at most this many idle connections opened per second
     std::optional<LoopbackAddress> bind;  // local address of every connection (default: the kernel's choice)
+
+    // The protocol of a role's n-th connection, and where it connects.
+    ProtocolKind protocol_of(std::uint64_t nth_of_its_role) const {
+        switch (protocols) {
+            case ProtocolMix::tcp: return ProtocolKind::tcp;
+            case ProtocolMix::http: return ProtocolKind::http_mjpeg;
+            case ProtocolMix::mixed: break;
+        }
+        return nth_of_its_role % 2 == 0 ? ProtocolKind::tcp : ProtocolKind::http_mjpeg;
+    }
+    const LoopbackAddress& target_of(ProtocolKind kind) const {
+        return kind == ProtocolKind::http_mjpeg ? *http_target : *target;
+    }
 };
+
+std::string_view protocol_mix_name(ProtocolMix mix);
 
 // Limits that keep every run bounded whatever it is asked. An hour, so that
 // bench/soak can keep its steady viewers connected for the whole soak.

@@ -61,6 +61,40 @@ JsonObject daemon_figures(const RunResult& r) {
     return out;
 }
 
+// The fast viewers of one protocol, for a run that mixes them.
+JsonObject protocol_figures(const RunResult& r, ProtocolKind kind, double expected_frames) {
+    std::vector<double> frames, fraction, fraction_captured;
+    int accepted = 0;
+    for (const auto& viewer : r.viewers) {
+        if (viewer->protocol_kind() != kind) continue;
+        accepted += viewer->accepted();
+        if (viewer->role() != Role::fast) continue;
+        const auto count = static_cast<double>(viewer->frames_in_window());
+        frames.push_back(count);
+        fraction.push_back(expected_frames > 0 ? count / expected_frames : 0);
+        const auto span = static_cast<double>(viewer->sequence_span());
+        fraction_captured.push_back(span > 0 ? std::min(1.0, count / span) : 0);
+    }
+    std::vector<std::int64_t> latencies;
+    const auto& samples = r.recorder.latency_us;
+    const auto& owners = r.recorder.latency_protocol;
+    for (std::size_t i = 0; i < samples.size() && i < owners.size(); ++i) {
+        if (owners[i] == kind) latencies.push_back(samples[i]);
+    }
+    JsonObject latency;
+    latency.add("p50", percentile(latencies, 0.5) / 1000.0)
+        .add("p99", percentile(latencies, 0.99) / 1000.0)
+        .add("samples", static_cast<std::uint64_t>(latencies.size()));
+    JsonObject out;
+    out.add("accepted", accepted)
+        .add("fast_count", static_cast<std::int64_t>(frames.size()))
+        .add("frames", spread(frames))
+        .add("fraction_of_source_fps", spread(fraction))
+        .add("fraction_of_captured", spread(fraction_captured))
+        .add("latency_ms", latency);
+    return out;
+}
+
 }  // namespace
 
 std::string report_json(const RunResult& r) {
@@ -140,9 +174,17 @@ std::string report_json(const RunResult& r) {
         .add("longest_open_s", std::max(longest_closed, idle_counts.longest_open_at_end_s));
 
     JsonObject out;
+    JsonObject by_protocol;
+    for (const auto kind : {ProtocolKind::tcp, ProtocolKind::http_mjpeg}) {
+        const bool used = s.protocols == ProtocolMix::mixed ||
+                          (kind == ProtocolKind::tcp) == (s.protocols == ProtocolMix::tcp);
+        if (used) by_protocol.add(protocol_name(kind), protocol_figures(r, kind, expected_frames));
+    }
+
     out.add("tool", "camstream-loadgen")
-        .add("protocol", protocol_name(s.protocol))
-        .add("target", s.target.text)
+        .add("protocol", protocol_mix_name(s.protocols))
+        .add("target", s.target ? std::optional<std::string>(s.target->text) : std::nullopt)
+        .add("http_target", s.http_target ? std::optional<std::string>(s.http_target->text) : std::nullopt)
         .add("bind", s.bind ? std::optional<std::string>(s.bind->text) : std::nullopt)
         .add("viewers", s.viewers)
         .add("stalled", s.stalled)
@@ -174,6 +216,7 @@ std::string report_json(const RunResult& r) {
     } else {
         out.add_null("daemon").add_null("frames_per_daemon_cpu_s");
     }
+    out.add("by_protocol", by_protocol);
     out.add("churn", churn);
     out.add("idle", idle);
     return out.str();

@@ -9,6 +9,7 @@ namespace camstream::bench {
 
 class TcpViewerProtocol final : public ViewerProtocol {
 public:
+    ProtocolKind kind() const override { return ProtocolKind::tcp; }
     std::vector<std::uint8_t> opening_request() const override;
     bool feed(std::span<const std::uint8_t> bytes, ViewerEvents& events) override;
     const std::string& error_text() const override { return error_text_; }

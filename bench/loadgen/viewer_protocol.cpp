@@ -1,4 +1,5 @@
 // The registry of viewer protocols: the one place a new protocol is added.
+#include "http_viewer_protocol.hpp"
 #include "tcp_viewer_protocol.hpp"
 #include "viewer_protocol.hpp"
 
@@ -8,6 +9,8 @@ std::string_view protocol_name(ProtocolKind kind) {
     switch (kind) {
         case ProtocolKind::tcp:
             return "tcp";
+        case ProtocolKind::http_mjpeg:
+            return "http";
     }
     return "?";
 }
@@ -16,6 +19,8 @@ std::unique_ptr<ViewerProtocol> make_viewer_protocol(ProtocolKind kind) {
     switch (kind) {
         case ProtocolKind::tcp:
             return std::make_unique<TcpViewerProtocol>();
+        case ProtocolKind::http_mjpeg:
+            return std::make_unique<HttpViewerProtocol>();
     }
     return nullptr;
 }

@@ -17,8 +17,8 @@
 namespace camstream::bench {
 
 enum class ProtocolKind {
-    tcp,  // camstream wire protocol v1 (docs/PROTOCOL.md)
-    // http_mjpeg: a multipart/x-mixed-replace stream; plugs in as another ViewerProtocol.
+    tcp,         // camstream wire protocol v1 (docs/PROTOCOL.md)
+    http_mjpeg,  // GET /stream: a multipart/x-mixed-replace stream of JPEGs
 };
 
 std::string_view protocol_name(ProtocolKind kind);
@@ -37,6 +37,8 @@ public:
 class ViewerProtocol {
 public:
     virtual ~ViewerProtocol() = default;
+
+    virtual ProtocolKind kind() const = 0;
 
     // What the viewer sends once connected (a hello, an HTTP request).
     virtual std::vector<std::uint8_t> opening_request() const = 0;
