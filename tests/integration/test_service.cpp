@@ -406,7 +406,8 @@ TEST_CASE("socket activation: camstreamd serves on the socket systemd-socket-act
     const auto log = dir.path() / "log";
     ChildProcess activator({activate, "-l", "127.0.0.1:" + std::to_string(port), CAMSTREAMD_PATH, "--config",
                             std::string(CAMSTREAM_SOURCE_DIR) + "/config/demo.yaml", "--set",
-                            "server.listen=127.0.0.1:1", "--set", "source.width=320", "--set", "source.height=240"},
+                            "server.listen=127.0.0.1:1", "--set", "http.listen=127.0.0.1:0", "--set", "source.width=320",
+                            "--set", "source.height=240"},
                            log, log);
     INFO("log:\n" << read_file(log));
     // The activator listens first and starts camstreamd on the first connection.

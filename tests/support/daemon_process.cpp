@@ -21,12 +21,14 @@ namespace camstream::test {
 namespace {
 
 constexpr std::string_view kListeningOn = "listening on 127.0.0.1:";
+constexpr std::string_view kHttpServing = "HTTP serving http://127.0.0.1:";
 
-// The port from a complete "listening on 127.0.0.1:PORT" line, 0 while not there.
-std::uint16_t listening_port(const std::string& log) {
-    const auto at = log.find(kListeningOn);
+// The port after `prefix` in a complete line ("listening on 127.0.0.1:PORT",
+// "HTTP serving http://127.0.0.1:PORT/"), 0 while not there.
+std::uint16_t port_after(const std::string& log, std::string_view prefix) {
+    const auto at = log.find(prefix);
     if (at == std::string::npos) return 0;
-    std::size_t end = at + kListeningOn.size();
+    std::size_t end = at + prefix.size();
     unsigned long port = 0;
     std::size_t digits = 0;
     while (end < log.size() && std::isdigit(static_cast<unsigned char>(log[end])) != 0) {
@@ -39,6 +41,16 @@ std::uint16_t listening_port(const std::string& log) {
     return static_cast<std::uint16_t>(port);
 }
 
+std::uint16_t listening_port(const std::string& log) { return port_after(log, kListeningOn); }
+std::uint16_t http_serving_port(const std::string& log) { return port_after(log, kHttpServing); }
+
+bool http_disabled(const std::vector<std::string>& settings) {
+    for (const auto& setting : settings) {
+        if (setting == "http.enabled=false") return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 std::string loopback_address(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
@@ -48,7 +60,9 @@ DaemonProcess::DaemonProcess(const std::vector<std::string>& settings,
     : log_path_(dir_.path() / "camstreamd.log") {
     const auto config =
         config_path.empty() ? std::string(CAMSTREAM_SOURCE_DIR) + "/config/demo.yaml" : config_path;
-    std::vector<std::string> argv{CAMSTREAMD_PATH, "--config", config, "--set", "server.listen=127.0.0.1:0"};
+    // Both listeners on ephemeral loopback ports, so tests never fight over 10050 or 8080.
+    std::vector<std::string> argv{CAMSTREAMD_PATH, "--config", config, "--set", "server.listen=127.0.0.1:0",
+                                  "--set", "http.listen=127.0.0.1:0"};
     for (const auto& setting : settings) {
         argv.push_back("--set");
         argv.push_back(setting);
@@ -68,6 +82,13 @@ DaemonProcess::DaemonProcess(const std::vector<std::string>& settings,
                                  status.describe() + ")\ncommand: " + command + "\nlog:\n" +
                                  log_tail());
     }
+    // The HTTP line follows the TCP one. A daemon without it leaves http_port() 0
+    // for the test to check rather than failing here.
+    if (!http_disabled(settings)) {
+        wait_until([&] { return http_serving_port(log_text()) != 0 || !process_->running(); },
+                   std::chrono::seconds(2));
+    }
+    http_port_ = http_serving_port(log_text());
 }
 
 DaemonProcess::~DaemonProcess() {

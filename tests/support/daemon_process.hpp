@@ -15,10 +15,12 @@ namespace camstream::test {
 
 class DaemonProcess {
 public:
-    // Starts `camstreamd --config config/demo.yaml --set server.listen=127.0.0.1:0`
-    // followed by one `--set` per entry of `settings` ("key.path=value"), and waits
-    // (up to 15 s) for the "listening on 127.0.0.1:PORT" log line. Throws with the
-    // log when the daemon exits or never listens.
+    // Starts `camstreamd --config config/demo.yaml --set server.listen=127.0.0.1:0
+    // --set http.listen=127.0.0.1:0` followed by one `--set` per entry of `settings`
+    // ("key.path=value"), and waits (up to 15 s) for the "listening on
+    // 127.0.0.1:PORT" log line, then (up to 2 s, unless `settings` hold
+    // "http.enabled=false") for "HTTP serving http://127.0.0.1:PORT/". Throws with
+    // the log when the daemon exits or never listens.
     // config_path replaces config/demo.yaml when given (reload tests edit their own).
     explicit DaemonProcess(const std::vector<std::string>& settings = {},
                            const std::vector<std::string>& extra_env = {},
@@ -28,6 +30,8 @@ public:
     DaemonProcess& operator=(const DaemonProcess&) = delete;
 
     std::uint16_t port() const { return port_; }
+    // The HTTP listener's port from the "HTTP serving" line; 0 when there was none.
+    std::uint16_t http_port() const { return http_port_; }
     pid_t pid() const { return process_->pid(); }
 
     // Everything the daemon wrote to stdout and stderr so far.
@@ -57,6 +61,7 @@ private:
     std::filesystem::path log_path_;
     std::unique_ptr<ChildProcess> process_;
     std::uint16_t port_ = 0;
+    std::uint16_t http_port_ = 0;
 };
 
 // "127.0.0.1:PORT", as the daemon prints peer and listen addresses.
