@@ -23,6 +23,22 @@ wire::StreamInfo stream_info(int width, int height, double fps) {
     return info;
 }
 
+// The access policy access.* asks for; nullopt (error says why) when its tokens file is unusable.
+std::optional<AccessPolicy> access_policy(const AccessSettings& access, std::string& error) {
+    AccessPolicy policy;
+    policy.max_failures = access.max_failures;
+    if (access.mode != "tokens") return policy;
+    auto store = TokenStore::load(access.tokens_file, error);
+    if (!store) return std::nullopt;
+    policy.tokens = true;
+    policy.store = std::make_shared<const TokenStore>(std::move(*store));
+    return policy;
+}
+
+bool is_loopback(const std::string& listen) {
+    return listen.rfind("127.", 0) == 0 || listen.rfind("[::1]", 0) == 0 || listen.rfind("localhost", 0) == 0;
+}
+
 }  // namespace
 
 Daemon::Daemon(Settings settings, LaunchOptions launch)
@@ -118,6 +134,18 @@ bool Daemon::open_http_listener() {
 int Daemon::run() {
     signal(SIGPIPE, SIG_IGN);  // a viewer hanging up must be a write error, not our death
 
+    std::string access_error;
+    const auto access = access_policy(settings_.access, access_error);
+    if (!access) {
+        spdlog::critical("access.tokens_file: {}", access_error);
+        return 1;
+    }
+    admission_.set_access(*access);
+    if (access->tokens) {
+        spdlog::info("access: tokens ({} named viewers in {})", access->store->entries().size(),
+                     settings_.access.tokens_file);
+    }
+
     hub_ = std::make_unique<Hub>(loop_.get(), settings_, admission_, health_);
     tcp_protocol_ = std::make_unique<V1Protocol>(
         stream_info(settings_.source.width, settings_.source.height, settings_.source.fps));
@@ -158,6 +186,11 @@ int Daemon::run() {
                  source.fps != 0 ? source.fps : settings_.source.fps,
                  settings_.encoder.jpeg_quality);
     if (!open_http_listener()) return 1;
+    if (!access->tokens && (!is_loopback(settings_.server.listen) ||
+                            (settings_.http.enabled && !is_loopback(settings_.http.listen)))) {
+        spdlog::warn("access.mode is open: anyone who can reach {}{} may watch; see docs/ACCESS.md to require tokens",
+                     settings_.server.listen, settings_.http.enabled ? " or " + settings_.http.listen : std::string());
+    }
 
     stats_log_ = std::make_unique<StatsLog>(loop_.get(), health_, settings_.log.stats_interval);
     notifier_ = std::make_unique<ServiceNotifier>(loop_.get(), health_);
@@ -210,6 +243,14 @@ void Daemon::reload() {
         return;
     }
     Settings next = std::move(loaded.settings);
+    std::string access_error;
+    const auto access = access_policy(next.access, access_error);
+    if (!access) {
+        spdlog::error("access.tokens_file: {}", access_error);
+        spdlog::error("reload rejected: the configuration has errors; the running one stays");
+        notifier_->ready();
+        return;
+    }
     const auto changes = changed_settings(settings_, next);
     bool reopen_source = false;
     bool reopen_listener = false;
@@ -225,6 +266,13 @@ void Daemon::reload() {
     capture_->set_jpeg_quality(next.encoder.jpeg_quality);
     hub_->apply(next.viewer, next.server);
     http_protocol_->apply(next.http);
+    // The tokens file is read again at every reload, changed or not: that is how tokens are added and revoked.
+    admission_.set_access(*access);
+    if (access->tokens) {
+        spdlog::info("reload: access: tokens ({} named viewers in {})", access->store->entries().size(),
+                     next.access.tokens_file);
+    }
+    hub_->revoke_disallowed();
     set_log_level(next.log.level);
     stats_log_->set_interval(next.log.stats_interval);
 

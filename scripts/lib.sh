@@ -27,7 +27,7 @@ CAMSTREAM_PACKAGES_RUNTIME=(
   libopencv-videoio406 libopencv-highgui406
   libuv1 libyaml-cpp0.7 libspdlog1.10 libsystemd0 libturbojpeg0
   libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 gstreamer1.0-plugins-base
-  libhttp-parser2.9
+  libhttp-parser2.9 libsodium23
 )
 
 # Toolchain and headers. Deliberately not libopencv-dev: that meta package
@@ -39,7 +39,7 @@ CAMSTREAM_PACKAGES_BUILD=(
   libopencv-videoio-dev libopencv-highgui-dev
   libuv1-dev libyaml-cpp-dev libspdlog-dev libsystemd-dev libcli11-dev
   libturbojpeg0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
-  libhttp-parser-dev
+  libhttp-parser-dev libsodium-dev
 )
 
 # What the test suite runs besides our binaries: doctest for unit tests, a

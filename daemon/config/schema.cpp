@@ -285,6 +285,8 @@ constexpr std::array<std::string_view, 4> kRotations = {"0", "90", "180", "270"}
 constexpr std::array<std::string_view, 4> kFlips = {"none", "horizontal", "vertical", "both"};
 constexpr std::array<std::string_view, 4> kCorners = {"top-left", "top-right", "bottom-left", "bottom-right"};
 
+constexpr std::array<std::string_view, 2> kAccessModes = {"open", "tokens"};
+
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug", "info", "warn",
                                                          "error", "critical", "off"};
 
@@ -401,6 +403,16 @@ constexpr std::array kKeys = {
     duration_key<&Settings::http, &HttpSettings::snapshot_timeout>(
         "http", "snapshot_timeout", 100ms, 60s, live,
         "how long /snapshot.jpg waits for a fresh frame before it answers 503"),
+
+    choice_key<&Settings::access, &AccessSettings::mode>(
+        "access", "mode", kAccessModes, live,
+        "who may watch: open (anyone who reaches the ports) or tokens (the named viewers of access.tokens_file)"),
+    text_key<&Settings::access, &AccessSettings::tokens_file, ValueKind::string>(
+        "access", "tokens_file", live,
+        "the tokens file: one 'NAME sha256:HASH [max_fps=N] [max_streams=N]' a line; 'camstreamd token add' writes it"),
+    integer_key<&Settings::access, &AccessSettings::max_failures>(
+        "access", "max_failures", 1, 100000, live,
+        "failed credentials one client address may send a minute; then it is refused until the minute is over"),
 
     choice_key<&Settings::log, &LogSettings::level>(
         "log", "level", kLogLevels, live,

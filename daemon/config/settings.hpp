@@ -78,6 +78,14 @@ struct HttpSettings {
     Duration snapshot_timeout{3000};
 };
 
+// Who may watch: "open" (anyone who reaches the ports) or "tokens" (named
+// viewers in tokens_file, see access/token_store.hpp).
+struct AccessSettings {
+    std::string mode = "open";
+    std::string tokens_file = "/etc/camstream/tokens";
+    int max_failures = 10;  // failed credentials per client address and minute
+};
+
 struct LogSettings {
     std::string level = "info";
     Duration stats_interval{10000};
@@ -90,6 +98,7 @@ struct Settings {
     ServerSettings server;
     ViewerSettings viewer;
     HttpSettings http;
+    AccessSettings access;
     LogSettings log;
 };
 

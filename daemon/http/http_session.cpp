@@ -143,7 +143,7 @@ void HttpSession::answer(Connection& connection, const HttpRequest& request) {
         start_stream(connection, request);
         return;
     } else if (request.path == "/snapshot.jpg") {
-        start_snapshot(connection, request);
+        if (allowed(connection, request)) start_snapshot(connection, request);
         return;
     } else if (request.path == "/healthz") {
         auto report = health_report(health, now_us);
@@ -151,6 +151,10 @@ void HttpSession::answer(Connection& connection, const HttpRequest& request) {
         response.content_type = "application/json";
         response.body = std::move(report.json);
         response.body += "\n";
+    } else if ((request.path == "/metrics" || request.path == "/" || request.path == "/index.html") &&
+               !allowed(connection, request)) {
+        // With access control on, only /healthz is open: uptime checks need no token.
+        return;
     } else if (request.path == "/metrics") {
         response.content_type = "text/plain; version=0.0.4; charset=utf-8";
         response.body = prometheus_metrics(health, now_us, protocol_.started_us());
@@ -179,6 +183,7 @@ void HttpSession::start_stream(Connection& connection, const HttpRequest& reques
         presented.max_fps = static_cast<std::uint16_t>(value);
     }
     if (request.method == HttpRequest::Method::head) {
+        if (!allowed(connection, request)) return;
         // What a stream would start with, minus the stream.
         auto head = HttpProtocol::stream_head();
         const std::string_view text(reinterpret_cast<const char*>(head.data()), head.size());
@@ -190,12 +195,7 @@ void HttpSession::start_stream(Connection& connection, const HttpRequest& reques
     presented.credential = credential_of(request);
     const auto decision = connection.admit(std::move(presented), HttpProtocol::stream_head());
     if (!decision) {
-        auto response = text_response(503, std::string(to_string(*decision.refused)) + " (" + decision.detail + ")");
-        response.keep_alive = false;
-        response.extra_headers.emplace_back("Retry-After: 1");
-        phase_ = Phase::closing;
-        connection.reject(*decision.refused, std::string(to_string(*decision.refused)) + " (" + decision.detail + ")",
-                          response_bytes(response, false));
+        refuse_access(connection, decision);
         return;
     }
     phase_ = Phase::streaming;
@@ -215,6 +215,32 @@ void HttpSession::start_snapshot(Connection& connection, const HttpRequest& requ
     phase_ = Phase::waiting_picture;
     connection.restart_greeting_clock();
     connection.want_fresh_frame();
+}
+
+bool HttpSession::allowed(Connection& connection, const HttpRequest& request, std::uint16_t max_fps) {
+    Presented presented;
+    presented.credential = credential_of(request);
+    presented.max_fps = max_fps;
+    const auto decision = connection.check_access(std::move(presented));
+    if (decision) return true;
+    refuse_access(connection, decision);
+    return false;
+}
+
+void HttpSession::refuse_access(Connection& connection, const AdmissionDecision& decision) {
+    const auto why = *decision.refused;
+    const int status = why == Rejection::unauthorized ? 401 : why == Rejection::rate_limited ? 429 : 503;
+    auto response = text_response(status, decision.detail);
+    response.keep_alive = false;
+    if (status == 401) {
+        response.extra_headers.emplace_back("WWW-Authenticate: Bearer realm=\"camstream\"");
+    } else {
+        const auto retry = why == Rejection::rate_limited ? FailedAttempts::kWindow : std::chrono::seconds(1);
+        response.extra_headers.push_back(
+            fmt::format("Retry-After: {}", std::chrono::duration_cast<std::chrono::seconds>(retry).count()));
+    }
+    phase_ = Phase::closing;
+    connection.reject(why, fmt::format("{} ({})", to_string(why), decision.detail), response_bytes(response, false));
 }
 
 void HttpSession::on_fresh_frame(Connection& connection, const FramePtr& frame) {
@@ -273,7 +299,7 @@ void HttpSession::on_idle(Connection& connection, const Health&) {
     connection.offer(latest);
 }
 
-Bytes HttpSession::goodbye(std::string_view) {
+Bytes HttpSession::goodbye(Ending, std::string_view) {
     // A stream just ends: once the frame being sent is complete, the connection closes.
     return {};
 }

@@ -25,7 +25,7 @@ public:
     void on_hello_timeout(Connection& connection, std::chrono::milliseconds timeout) override;
     void on_idle(Connection& connection, const Health& health) override;
     void on_fresh_frame(Connection& connection, const FramePtr& frame) override;
-    Bytes goodbye(std::string_view why) override;
+    Bytes goodbye(Ending ending, std::string_view why) override;
 
 private:
     enum class Phase {
@@ -41,6 +41,9 @@ private:
     void start_snapshot(Connection& connection, const HttpRequest& request);
     void reply(Connection& connection, Response response, bool head_only);
     void refuse(Connection& connection, int status, const std::string& reason);
+    // Access control for a request; false when it was answered with 401 or 429.
+    bool allowed(Connection& connection, const HttpRequest& request, std::uint16_t max_fps = 0);
+    void refuse_access(Connection& connection, const AdmissionDecision& decision);
 
     HttpProtocol& protocol_;
     RequestReader reader_;

@@ -36,9 +36,13 @@ const picture = document.getElementById("live");
 const banner = document.getElementById("lost");
 const summary = document.getElementById("status");
 let failing = false;
+// With access control on, the page was opened as /?token=...: its stream needs the same token.
+const token = new URLSearchParams(location.search).get("token");
+const tokenQuery = token ? "token=" + encodeURIComponent(token) + "&" : "";
+if (token) picture.src = "stream?" + tokenQuery.slice(0, -1);
 
 function reloadPicture() {
-  picture.src = "stream?t=" + Date.now();
+  picture.src = "stream?" + tokenQuery + "t=" + Date.now();
 }
 
 picture.addEventListener("error", () => setTimeout(reloadPicture, 2000));

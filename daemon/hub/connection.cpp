@@ -32,17 +32,27 @@ void Connection::end_greeting() {
 AdmissionDecision Connection::admit(Presented presented, Bytes accept_reply) {
     presented.protocol = hub_.protocol(protocol_).name();
     presented.peer = peer();
+    presented.host = host_;
     auto decision = hub_.admit(*this, presented);
     if (!decision) return decision;
     end_greeting();
     state_ = State::streaming;
     admitted_ = true;
+    identity_ = decision.identity;
     outbox_.set_max_fps(decision.max_fps);
     outbox_.send_control(std::move(accept_reply), false);
-    spdlog::info("viewer {} connected ({}, connection {}, max_fps {})", peer(), presented.protocol, id_,
+    spdlog::info("viewer {} connected ({}{}, connection {}, max_fps {})", peer(), presented.protocol,
+                 identity_.empty() ? std::string() : ", token '" + identity_ + "'", id_,
                  decision.max_fps == 0 ? std::string("uncapped") : std::to_string(decision.max_fps));
     if (auto first = hub_.first_picture(protocol_)) outbox_.offer(first);
     return decision;
+}
+
+AdmissionDecision Connection::check_access(Presented presented) {
+    presented.protocol = hub_.protocol(protocol_).name();
+    presented.peer = peer();
+    presented.host = host_;
+    return hub_.check_access(presented);
 }
 
 void Connection::reject(Rejection why, const std::string& reason, Bytes reply) {
@@ -84,9 +94,13 @@ void Connection::log_disconnect(const std::string& why) const {
                 outbox_.frames_dropped());
 }
 
+void Connection::revoke(const std::string& why) {
+    if (state_ == State::streaming) finish("unauthorized (" + why + ")", session_->goodbye(ProtocolSession::Ending::revoked, why));
+}
+
 void Connection::shut_down(const std::string& why) {
     if (state_ == State::streaming) {
-        finish("shutting_down (" + why + ")", session_->goodbye(why));
+        finish("shutting_down (" + why + ")", session_->goodbye(ProtocolSession::Ending::shutting_down, why));
     } else {
         close(why);
     }

@@ -32,6 +32,8 @@ public:
     // Asks the one admission step; when admitted, sends accept_reply, and the
     // viewer starts streaming with the newest picture. The caller answers a refusal.
     AdmissionDecision admit(Presented presented, Bytes accept_reply);
+    // Access control alone, for a request that is no stream (an HTTP snapshot).
+    AdmissionDecision check_access(Presented presented);
     // Refuses the connection: counts it under `why`, logs `reason` (the
     // protocol's words), sends the reply, closes.
     void reject(Rejection why, const std::string& reason, Bytes reply);
@@ -55,12 +57,16 @@ public:
     void tick(Clock::time_point now);
     // Ends the connection for the server's reason: a viewer gets its protocol's goodbye.
     void shut_down(const std::string& why);
+    // Ends a viewer whose credential no longer admits it (a token removed on reload).
+    void revoke(const std::string& why);
     void set_queue_limits(QueueLimits limits) { outbox_.set_queue_limits(limits); }
     // Closes at once; `why` goes to the log. reset drops unsent data.
     void close(const std::string& why, bool reset = false);
     State state() const { return state_; }
     bool admitted() const { return admitted_; }
     int protocol() const { return protocol_; }
+    // Who access control admitted the viewer as (a token's name); empty when open.
+    const std::string& identity() const { return identity_; }
     std::uint64_t id() const { return id_; }
 
 private:
@@ -82,6 +88,7 @@ private:
     Outbox outbox_;
     State state_ = State::greeting;
     bool admitted_ = false;  // counted as a viewer
+    std::string identity_;
     Clock::time_point greeting_since_;
     Clock::time_point closing_since_{};
 };

@@ -165,6 +165,7 @@ void Hub::connection_closed(Connection& connection) {
         auto& entry = protocols_[index(connection.protocol())];
         if (--entry.viewers == 0) entry.latest.reset();
         health_.viewer_left(connection.protocol());
+        admission_.released(connection.identity());
         demand_changed();
         // Nothing is encoded while nobody watches, so the newest frame would only
         // go stale while holding its memory and its pipes.
@@ -188,6 +189,17 @@ void Hub::tick() {
     const auto now = Connection::Clock::now();
     for (auto& [id, connection] : connections_) connection->tick(now);
     refusal_log_.flush(now);
+}
+
+void Hub::revoke_disallowed() {
+    for (auto& [id, connection] : connections_) {
+        if (connection->state() != Connection::State::streaming || admission_.still_allowed(connection->identity())) {
+            continue;
+        }
+        connection->revoke(connection->identity().empty()
+                               ? std::string("access control now requires a token")
+                               : "token '" + connection->identity() + "' was revoked");
+    }
 }
 
 void Hub::end_protocol(int protocol) {

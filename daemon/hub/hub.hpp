@@ -45,6 +45,8 @@ public:
     void refuse_without_descriptor(int protocol, const sockaddr_storage& address);
     // Live reload of what can change without reconnecting anyone.
     void apply(const ViewerSettings& viewer, const ServerSettings& server);
+    // Ends every viewer that access control no longer admits (after a reload).
+    void revoke_disallowed();
     // Ends every connection of one protocol as a shutdown would (its listener was turned off).
     void end_protocol(int protocol);
     // Says goodbye to every viewer and calls on_empty once all are closed (or after a bound).
@@ -53,6 +55,7 @@ public:
 
     // --- for connections ---
     AdmissionDecision admit(Connection& connection, const Presented& presented);
+    AdmissionDecision check_access(const Presented& presented) { return admission_.check_credential(presented); }
     // The connection has introduced itself (or is leaving): its greeting slot is free.
     void greeting_ended(Connection& connection);
     // Counts a refusal and logs it (throttled).

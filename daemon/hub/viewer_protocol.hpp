@@ -42,8 +42,10 @@ public:
     virtual void on_idle(Connection& connection, const Health& health) = 0;
     // The fresh frame asked for with Connection::want_fresh_frame().
     virtual void on_fresh_frame(Connection& /*connection*/, const FramePtr& /*frame*/) {}
-    // The daemon is stopping: the last message before the connection closes, or nothing.
-    virtual Bytes goodbye(std::string_view why) = 0;
+    // The server ends a streaming viewer: the last message before the
+    // connection closes, or nothing.
+    enum class Ending { shutting_down, revoked };
+    virtual Bytes goodbye(Ending ending, std::string_view why) = 0;
 };
 
 class ViewerProtocol {

@@ -18,7 +18,8 @@ Bytes goodbye_message(wire::Reason reason, std::string_view text) {
 wire::Reason to_wire(Rejection rejection) {
     switch (rejection) {
         case Rejection::server_full: return wire::Reason::server_full;
-        case Rejection::unauthorized: return wire::Reason::unauthorized;
+        case Rejection::unauthorized:
+        case Rejection::rate_limited: return wire::Reason::unauthorized;
         case Rejection::hello_timeout: return wire::Reason::hello_timeout;
         case Rejection::address_limit:
         case Rejection::greeting_limit:
@@ -70,7 +71,9 @@ public:
                                              static_cast<std::uint64_t>(now_us), wire::encode_payload(heartbeat)));
     }
 
-    Bytes goodbye(std::string_view why) override { return goodbye_message(wire::Reason::shutting_down, why); }
+    Bytes goodbye(Ending ending, std::string_view why) override {
+        return goodbye_message(ending == Ending::revoked ? wire::Reason::unauthorized : wire::Reason::shutting_down, why);
+    }
 
 private:
     void on_hello(Connection& connection, const wire::ClientHello& hello) {

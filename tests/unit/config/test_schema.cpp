@@ -70,6 +70,9 @@ const std::vector<OtherValue> kOtherValues = {
     {"http.max_header_bytes", "16KiB", "16KiB", OnReload::live},
     {"http.max_headers", "20", "20", OnReload::live},
     {"http.snapshot_timeout", "500ms", "500ms", OnReload::live},
+    {"access.mode", "tokens", "tokens", OnReload::live},
+    {"access.tokens_file", "/srv/tokens", "/srv/tokens", OnReload::live},
+    {"access.max_failures", "3", "3", OnReload::live},
     {"log.level", "debug", "debug", OnReload::live},
     {"log.stats_interval", "1m", "60s", OnReload::live},
 };

@@ -36,3 +36,74 @@ TEST_CASE("admission: connections still greeting are limited per address, then i
     REQUIRE(total.has_value());
     CHECK(*total->refused == Rejection::greeting_limit);
 }
+
+namespace {
+
+AccessPolicy tokens_policy(const std::string& file_text, int max_failures = 10) {
+    std::string error;
+    auto store = TokenStore::parse(file_text, "tokens", error);
+    REQUIRE_MESSAGE(store, error);
+    return AccessPolicy{.tokens = true, .store = std::make_shared<const TokenStore>(std::move(*store)),
+                        .max_failures = max_failures};
+}
+
+Presented with_token(std::optional<std::string> token, std::string_view host = "127.0.0.1") {
+    Presented presented;
+    presented.credential = std::move(token);
+    presented.host = host;
+    return presented;
+}
+
+}  // namespace
+
+TEST_CASE("admission: with tokens, a missing or wrong token is unauthorized and a right one names the viewer") {
+    const auto token = new_token();
+    Admission admission(10, GreetingLimits{},
+                        tokens_policy("alice " + format_hash(hash_token(token)) + " max_fps=5 max_streams=1\n"));
+
+    const auto missing = admission.decide(with_token(std::nullopt), 0);
+    REQUIRE_FALSE(static_cast<bool>(missing));
+    CHECK(*missing.refused == Rejection::unauthorized);
+    CHECK(missing.detail == "a token is required");
+
+    const auto wrong = admission.decide(with_token("not-it"), 0);
+    REQUIRE_FALSE(static_cast<bool>(wrong));
+    CHECK(wrong.detail == "the token is not valid");
+    CHECK(wrong.detail.find("not-it") == std::string::npos);
+
+    auto presented = with_token(token);
+    presented.max_fps = 30;
+    const auto right = admission.decide(presented, 0);
+    REQUIRE(static_cast<bool>(right));
+    CHECK(right.identity == "alice");
+    CHECK(right.max_fps == 5);  // the token's cap beats the viewer's ask
+
+    // max_streams=1: a second stream waits until the first is released.
+    const auto second = admission.decide(presented, 1);
+    REQUIRE_FALSE(static_cast<bool>(second));
+    CHECK(second.detail.find("token 'alice' already has 1 streams") != std::string::npos);
+    admission.released("alice");
+    CHECK(static_cast<bool>(admission.decide(presented, 0)));
+}
+
+TEST_CASE("admission: an address that keeps failing is rate-limited, even with a right token, others are not") {
+    const auto token = new_token();
+    Admission admission(10, GreetingLimits{}, tokens_policy("alice " + format_hash(hash_token(token)) + "\n", 3));
+    for (int i = 0; i < 3; ++i) CHECK_FALSE(static_cast<bool>(admission.decide(with_token("guess", "127.0.0.2"), 0)));
+    const auto limited = admission.decide(with_token(token, "127.0.0.2"), 0);
+    REQUIRE_FALSE(static_cast<bool>(limited));
+    CHECK(*limited.refused == Rejection::rate_limited);
+    CHECK(limited.detail.find("too many failed attempts") != std::string::npos);
+    CHECK(static_cast<bool>(admission.decide(with_token(token, "127.0.0.1"), 0)));
+}
+
+TEST_CASE("admission: after a reload, a viewer whose token was removed is no longer allowed") {
+    const auto token = new_token();
+    Admission admission(10, GreetingLimits{}, tokens_policy("alice " + format_hash(hash_token(token)) + "\n"));
+    CHECK(admission.still_allowed("alice"));
+    admission.set_access(tokens_policy("bob " + format_hash(hash_token(new_token())) + "\n"));
+    CHECK_FALSE(admission.still_allowed("alice"));
+    CHECK_FALSE(admission.still_allowed(""));  // admitted while access was open
+    admission.set_access(AccessPolicy{});
+    CHECK(admission.still_allowed(""));
+}
