@@ -29,9 +29,9 @@ std::optional<TokenStore> existing(const std::string& path, std::ostream& err) {
 }
 
 bool append_line(const std::string& path, const std::string& line, std::ostream& err) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, kTokensFileMode);
+    const int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, kTokensFileMode);
     if (fd < 0) {
-        err << "camstreamd token: cannot write " << path << ": " << std::strerror(errno) << "\n";
+        err << "camstreamd token: cannot open " << path << ": " << std::strerror(errno) << "\n";
         return false;
     }
     // A file whose last line has no newline must not run into the new one.

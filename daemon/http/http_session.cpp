@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <strings.h>
+
 #include <charconv>
 
 namespace camstream {
@@ -33,7 +35,11 @@ Rejection rejection_for(int status) {
 std::optional<std::string> credential_of(const HttpRequest& request) {
     if (const auto authorization = request.header("authorization")) {
         constexpr std::string_view bearer = "Bearer ";
-        if (authorization->substr(0, bearer.size()) == bearer) return std::string(authorization->substr(bearer.size()));
+        // The scheme is case-insensitive (RFC 9110 11.1).
+        if (authorization->size() > bearer.size() &&
+            strncasecmp(authorization->data(), bearer.data(), bearer.size()) == 0) {
+            return std::string(authorization->substr(bearer.size()));
+        }
     }
     if (const auto token = request.query_value("token")) return std::string(*token);
     return std::nullopt;
@@ -229,12 +235,16 @@ bool HttpSession::allowed(Connection& connection, const HttpRequest& request, st
 
 void HttpSession::refuse_access(Connection& connection, const AdmissionDecision& decision) {
     const auto why = *decision.refused;
-    const int status = why == Rejection::unauthorized ? 401 : why == Rejection::rate_limited ? 429 : 503;
+    // A right token over its stream limit is no authentication problem: 403, without a challenge.
+    const int status = why == Rejection::unauthorized   ? 401
+                       : why == Rejection::rate_limited ? 429
+                       : why == Rejection::stream_limit ? 403
+                                                        : 503;
     auto response = text_response(status, decision.detail);
     response.keep_alive = false;
     if (status == 401) {
         response.extra_headers.emplace_back("WWW-Authenticate: Bearer realm=\"camstream\"");
-    } else {
+    } else if (status != 403) {
         const auto retry = why == Rejection::rate_limited ? FailedAttempts::kWindow : std::chrono::seconds(1);
         response.extra_headers.push_back(
             fmt::format("Retry-After: {}", std::chrono::duration_cast<std::chrono::seconds>(retry).count()));

@@ -15,6 +15,7 @@ std::string_view to_string(Rejection rejection) {
         case Rejection::greeting_limit: return "greeting_limit";
         case Rejection::no_descriptors: return "no_descriptors";
         case Rejection::rate_limited: return "rate_limited";
+        case Rejection::stream_limit: return "stream_limit";
     }
     return "unknown";
 }
@@ -50,6 +51,7 @@ AdmissionDecision Admission::check_credential(const Presented& presented) {
         return decision;
     }
     decision.identity = entry->name;
+    decision.credential = entry->hash;
     if (entry->max_fps > 0 && (decision.max_fps == 0 || decision.max_fps > entry->max_fps)) {
         decision.max_fps = entry->max_fps;
     }
@@ -68,7 +70,7 @@ AdmissionDecision Admission::decide(const Presented& presented, int viewers_now)
     const auto* entry = access_.store->find_name(decision.identity);
     auto& streams = streams_by_identity_[decision.identity];
     if (entry->max_streams > 0 && streams >= entry->max_streams) {
-        decision.refused = Rejection::unauthorized;
+        decision.refused = Rejection::stream_limit;
         decision.detail = "token '" + decision.identity + "' already has " + std::to_string(streams) +
                           " streams, its limit";
         return decision;
@@ -85,9 +87,10 @@ void Admission::released(const std::string& identity) {
     }
 }
 
-bool Admission::still_allowed(const std::string& identity) const {
+bool Admission::still_allowed(const std::string& identity, const TokenHash& credential) const {
     if (!access_.tokens) return true;
-    return !identity.empty() && access_.store && access_.store->find_name(identity) != nullptr;
+    const auto* entry = identity.empty() || !access_.store ? nullptr : access_.store->find_name(identity);
+    return entry != nullptr && entry->hash == credential;
 }
 
 std::optional<AdmissionDecision> Admission::may_greet(int from_address, int total) const {

@@ -28,8 +28,9 @@ enum class Rejection : std::uint8_t {
     greeting_limit,    // too many connections still greeting in all
     no_descriptors,    // the process ran out of file descriptors
     rate_limited,      // too many failed credentials from the address lately
+    stream_limit,      // the viewer's token already has its max_streams
 };
-inline constexpr std::size_t kRejectionKinds = 8;
+inline constexpr std::size_t kRejectionKinds = 9;
 
 // Connections that have not finished introducing themselves hold a socket and
 // memory but no viewer slot: they are limited apart from viewers, per address
@@ -53,6 +54,7 @@ struct AdmissionDecision {
     std::string detail;        // for the viewer and the log, when refused
     std::uint16_t max_fps = 0;  // the rate the viewer gets
     std::string identity;       // the token's name, when access control named the viewer
+    TokenHash credential{};     // the hash of the token it was admitted with
     explicit operator bool() const { return !refused; }
 };
 
@@ -76,8 +78,9 @@ public:
     AdmissionDecision check_credential(const Presented& presented);
     // A viewer admitted as `identity` has left.
     void released(const std::string& identity);
-    // After a reload: may a viewer admitted as `identity` go on watching?
-    bool still_allowed(const std::string& identity) const;
+    // After a reload: may a viewer admitted as `identity` with `credential` go
+    // on watching? Not when the name is gone, nor when it has a new token.
+    bool still_allowed(const std::string& identity, const TokenHash& credential) const;
 
     // A new connection from an address that has `from_address` connections
     // greeting, of `total` greeting in all: refused, or nullopt to let it in.

@@ -39,6 +39,7 @@ AdmissionDecision Connection::admit(Presented presented, Bytes accept_reply) {
     state_ = State::streaming;
     admitted_ = true;
     identity_ = decision.identity;
+    credential_ = decision.credential;
     outbox_.set_max_fps(decision.max_fps);
     outbox_.send_control(std::move(accept_reply), false);
     spdlog::info("viewer {} connected ({}{}, connection {}, max_fps {})", peer(), presented.protocol,

@@ -67,6 +67,7 @@ public:
     int protocol() const { return protocol_; }
     // Who access control admitted the viewer as (a token's name); empty when open.
     const std::string& identity() const { return identity_; }
+    const TokenHash& credential() const { return credential_; }
     std::uint64_t id() const { return id_; }
 
 private:
@@ -89,6 +90,7 @@ private:
     State state_ = State::greeting;
     bool admitted_ = false;  // counted as a viewer
     std::string identity_;
+    TokenHash credential_{};
     Clock::time_point greeting_since_;
     Clock::time_point closing_since_{};
 };

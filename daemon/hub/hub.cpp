@@ -193,7 +193,7 @@ void Hub::tick() {
 
 void Hub::revoke_disallowed() {
     for (auto& [id, connection] : connections_) {
-        if (connection->state() != Connection::State::streaming || admission_.still_allowed(connection->identity())) {
+        if (connection->state() != Connection::State::streaming || admission_.still_allowed(connection->identity(), connection->credential())) {
             continue;
         }
         connection->revoke(connection->identity().empty()

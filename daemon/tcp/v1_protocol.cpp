@@ -19,7 +19,8 @@ wire::Reason to_wire(Rejection rejection) {
     switch (rejection) {
         case Rejection::server_full: return wire::Reason::server_full;
         case Rejection::unauthorized:
-        case Rejection::rate_limited: return wire::Reason::unauthorized;
+        case Rejection::rate_limited:
+        case Rejection::stream_limit: return wire::Reason::unauthorized;
         case Rejection::hello_timeout: return wire::Reason::hello_timeout;
         case Rejection::address_limit:
         case Rejection::greeting_limit:

@@ -47,6 +47,12 @@ std::string lowercase(std::string text) {
     return text;
 }
 
+bool is_base64url(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 || c == '-' || c == '_';
+    });
+}
+
 void write_text(const fs::path& path, const std::string& text) {
     std::ofstream file(path, std::ios::binary | std::ios::trunc);
     file << text;
@@ -167,6 +173,17 @@ void check_log_holds_no_token(const DaemonProcess& daemon, std::initializer_list
         CAPTURE(token);
         CHECK_FALSE(contains(log, token));
     }
+}
+
+// A frame rate over [from, to) near `fps`: room for a frame at either edge and
+// for pacing to the 0.9 / N rule, not for a cap that is off.
+void check_rate(const std::vector<ReceivedFrame>& frames, std::size_t received, double fps, double seconds) {
+    CAPTURE(fps);
+    CAPTURE(seconds);
+    CAPTURE(received);
+    CHECK(received <= static_cast<std::size_t>(fps * seconds * 1.25 + 2));
+    CHECK(received >= static_cast<std::size_t>(fps * seconds * 0.6));
+    CHECK(sequence_violations(frames) == 0);
 }
 
 }  // namespace
@@ -330,6 +347,272 @@ TEST_CASE("access: over HTTP every endpoint but /healthz wants a bearer token, i
     CHECK(daemon.stop().exited_with(0));
 }
 
+TEST_CASE("access: a token's max_streams counts its streams over TCP and HTTP; one more is refused until one leaves") {
+    TempDir dir("access");
+    const auto file = dir.path() / "tokens";
+    const auto alice = add_token(file, "alice", {"--max-streams", "2"});
+    const auto bob = add_token(file, "bob");
+    DaemonProcess daemon(guarded(file));
+    INFO("daemon log:\n" << daemon.log_tail());
+
+    auto first = std::make_unique<TestClient>(daemon.port());
+    REQUIRE(hello(*first, alice).accepted());
+    HttpStreamViewer::Options options;
+    options.target = "/stream?token=" + alice;
+    HttpStreamViewer second(daemon.http_port(), options);
+    std::vector<TestClient*> tcp_viewers{first.get()};
+    std::vector<HttpStreamViewer*> http_viewers{&second};
+    pump_until(tcp_viewers, http_viewers, [&] { return !second.frames().empty() || second.ended(); }, 10s);
+    CAPTURE(second.summary());
+    REQUIRE(second.response().has_value());
+    REQUIRE(second.response()->status == 200);
+
+    // A third stream with alice's token is refused, over either protocol, as
+    // often as it is tried: a right token over its limit is no failed attempt,
+    // so access.max_failures (10) never stops it.
+    for (int attempt = 0; attempt < 12; ++attempt) {
+        TestClient third(daemon.port());
+        const auto reply = hello(third, alice);
+        CAPTURE(attempt);
+        CAPTURE(third.summary());
+        CHECK(reply.status == wire::Reason::unauthorized);
+        CHECK(contains(reply.reason_text, "streams"));
+    }
+    const auto third_http = get(daemon.http_port(), "/stream?token=" + alice);
+    CAPTURE(third_http.head_text());
+    CHECK(third_http.status == 403);  // the token is right: no 401 challenge
+    CHECK_FALSE(third_http.header("www-authenticate").has_value());
+    // A snapshot is no stream.
+    CHECK(get(daemon.http_port(), "/snapshot.jpg", bearer(alice)).status == 200);
+    // Other tokens are not affected.
+    TestClient with_bob(daemon.port());
+    REQUIRE(hello(with_bob, bob).accepted());
+
+    // The first leaves: its slot is free again, for one viewer.
+    first.reset();
+    std::unique_ptr<TestClient> replacement;
+    const auto freed = wait_until(
+        [&] {
+            replacement = std::make_unique<TestClient>(daemon.port());
+            return hello(*replacement, alice).accepted();
+        },
+        5s, 100ms);
+    CHECK(freed);
+    TestClient fourth(daemon.port());
+    const auto reply = hello(fourth, alice);
+    CHECK(reply.status == wire::Reason::unauthorized);
+    CHECK(contains(reply.reason_text, "streams"));
+
+    check_log_holds_no_token(daemon, {alice, bob});
+    CHECK(daemon.stop().exited_with(0));
+}
+
+TEST_CASE("access: a token's max_fps caps its viewers at the lower of their own ask and the token's") {
+    TempDir dir("access");
+    const auto file = dir.path() / "tokens";
+    const auto alice = add_token(file, "alice", {"--max-fps", "5"});
+    const auto bob = add_token(file, "bob");
+    DaemonProcess daemon(guarded(file));
+    INFO("daemon log:\n" << daemon.log_tail());
+
+    TestClient asks_nothing(daemon.port()), asks_less(daemon.port()), asks_more(daemon.port()),
+        unlimited(daemon.port());
+    REQUIRE(asks_nothing.send_hello(0, alice));
+    REQUIRE(asks_less.send_hello(2, alice));
+    REQUIRE(asks_more.send_hello(10, alice));
+    REQUIRE(unlimited.send_hello(0, bob));
+    std::vector<TestClient*> tcp_viewers{&asks_nothing, &asks_less, &asks_more, &unlimited};
+    wait_for_hellos(tcp_viewers);
+    for (const auto* viewer : tcp_viewers) REQUIRE(viewer->server_hello()->accepted());
+    HttpStreamViewer::Options plain, slower;
+    plain.target = "/stream?token=" + alice;
+    slower.target = "/stream?fps=2&token=" + alice;
+    HttpStreamViewer http_plain(daemon.http_port(), plain), http_slower(daemon.http_port(), slower);
+    std::vector<HttpStreamViewer*> http_viewers{&http_plain, &http_slower};
+
+    pump_for(tcp_viewers, http_viewers, 1s);
+    const auto from = Clock::now();
+    pump_for(tcp_viewers, http_viewers, 4s);
+    const auto to = Clock::now();
+    const double seconds = std::chrono::duration<double>(to - from).count();
+    for (const auto* viewer : tcp_viewers) {
+        CAPTURE(viewer->summary());
+        CHECK_FALSE(viewer->ended());
+    }
+    for (const auto* viewer : http_viewers) {
+        CAPTURE(viewer->summary());
+        REQUIRE(viewer->response().has_value());
+        CHECK(viewer->response()->status == 200);
+        CHECK_FALSE(viewer->ended());
+    }
+    {
+        INFO("tcp, alice (max_fps=5), asks for no cap");
+        check_rate(asks_nothing.frames(), asks_nothing.frames_between(from, to), 5, seconds);
+    }
+    {
+        INFO("tcp, alice (max_fps=5), asks for 2");
+        check_rate(asks_less.frames(), asks_less.frames_between(from, to), 2, seconds);
+    }
+    {
+        INFO("tcp, alice (max_fps=5), asks for 10");
+        check_rate(asks_more.frames(), asks_more.frames_between(from, to), 5, seconds);
+    }
+    {
+        INFO("http, alice (max_fps=5), no ?fps=");
+        check_rate(http_plain.frames(), http_plain.frames_between(from, to), 5, seconds);
+    }
+    {
+        INFO("http, alice (max_fps=5), ?fps=2");
+        check_rate(http_slower.frames(), http_slower.frames_between(from, to), 2, seconds);
+    }
+    // bob's token has no cap: the source's rate.
+    CHECK(unlimited.frames_between(from, to) >= static_cast<std::size_t>(0.8 * kFps * seconds));
+    check_log_holds_no_token(daemon, {alice, bob});
+    CHECK(daemon.stop().exited_with(0));
+}
+
+TEST_CASE("access: token add prints a new token once and stores only its hash; list shows no hash; remove deletes") {
+    TempDir dir("access");
+    const auto file = dir.path() / "tokens";
+
+    const auto added = camstreamd({"token", "add", "alice", "--tokens-file", file.string()});
+    INFO("token add alice: " << added.stdout_text << added.stderr_text);
+    REQUIRE(added.status.exited_with(0));
+    // The token alone on stdout: 32 random bytes, base64url without padding.
+    const auto alice = added.stdout_text.substr(0, added.stdout_text.find('\n'));
+    CHECK(added.stdout_text == alice + "\n");
+    CHECK(alice.size() == 43);
+    CHECK(is_base64url(alice));
+    CHECK_FALSE(contains(added.stderr_text, alice));
+    // The file it created holds the name and the hash, not the token; it may be
+    // world-readable, since a hash lets nobody watch.
+    REQUIRE(fs::exists(file));
+    CHECK((fs::status(file).permissions() & fs::perms::mask) == static_cast<fs::perms>(0644));
+    CHECK_FALSE(contains(read_file(file), alice));
+    auto entries = entry_lines(file);
+    REQUIRE(entries.size() == 1);
+    CHECK(starts_with(entries[0], "alice sha256:"));
+    const auto alice_hash = entries[0].substr(std::string_view("alice sha256:").size(), 43);
+    CHECK(alice_hash.size() == 43);
+    CHECK(is_base64url(alice_hash));
+
+    // Limits go on the line; a second token differs from the first.
+    const auto bob = add_token(file, "bob", {"--max-fps", "5", "--max-streams", "2"});
+    CHECK(bob != alice);
+    entries = entry_lines(file);
+    REQUIRE(entries.size() == 2);
+    CHECK(entries[0] == "alice sha256:" + alice_hash);
+    CHECK(starts_with(entries[1], "bob sha256:"));
+    CHECK(contains(entries[1], " max_fps=5"));
+    CHECK(contains(entries[1], " max_streams=2"));
+    CHECK_FALSE(contains(read_file(file), bob));
+
+    // Names the file allows: 1..64 of [A-Za-z0-9._-].
+    add_token(file, "Front.door_cam-2");
+    add_token(file, std::string(64, 'n'));
+    const auto before = read_file(file);
+    for (const auto& name : {std::string("alice"), std::string("bob"), std::string(65, 'n'), std::string("back/door"),
+                             std::string("back door"), std::string("caf\xc3\xa9"), std::string()}) {
+        CAPTURE(name);
+        const auto refused = camstreamd({"token", "add", name, "--tokens-file", file.string()});
+        INFO(refused.stdout_text << refused.stderr_text);
+        // A name already there is exit 1; a name the file cannot hold is
+        // refused too (1, or 2 for a bad command line).
+        CHECK_FALSE(refused.status.exited_with(0));
+        if (name == "alice" || name == "bob") CHECK(refused.status.exited_with(1));
+        CHECK(refused.stdout_text.empty());
+        CHECK_FALSE(refused.stderr_text.empty());
+        if (name == "alice") CHECK(contains(refused.stderr_text, "alice"));
+    }
+    CHECK(read_file(file) == before);
+
+    // list: names and limits, no hash, no token.
+    const auto listed = camstreamd({"token", "list", "--tokens-file", file.string()});
+    INFO("token list: " << listed.stdout_text << listed.stderr_text);
+    CHECK(listed.status.exited_with(0));
+    CHECK(lines_with(listed.stdout_text, "alice").size() == 1);
+    const auto bob_lines = lines_with(listed.stdout_text, "bob");
+    REQUIRE(bob_lines.size() == 1);
+    CHECK(contains(bob_lines[0], "5"));
+    CHECK(contains(bob_lines[0], "2"));
+    CHECK(contains(listed.stdout_text, "Front.door_cam-2"));
+    CHECK_FALSE(contains(listed.stdout_text, "sha256"));
+    CHECK_FALSE(contains(listed.stdout_text, alice_hash));
+    CHECK_FALSE(contains(listed.stdout_text, alice));
+    CHECK_FALSE(contains(listed.stdout_text, bob));
+
+    // remove: that line goes, the others and comments stay; a second time it is not there.
+    write_text(file, "# who may watch\n\n" + read_file(file));
+    const auto removed = camstreamd({"token", "remove", "alice", "--tokens-file", file.string()});
+    INFO("token remove: " << removed.stdout_text << removed.stderr_text);
+    CHECK(removed.status.exited_with(0));
+    const auto after = read_file(file);
+    CHECK(starts_with(after, "# who may watch\n"));
+    CHECK_FALSE(contains(after, "alice"));
+    CHECK(contains(after, "\nbob sha256:"));
+    CHECK(entry_lines(file).size() == 3);
+    const auto again = camstreamd({"token", "remove", "alice", "--tokens-file", file.string()});
+    CHECK(again.status.exited_with(1));
+    CHECK(contains(again.stderr_text, "alice"));
+    CHECK(read_file(file) == after);
+
+    // Without --tokens-file: the configuration's access.tokens_file.
+    const auto configured = dir.path() / "configured-tokens";
+    const auto config = dir.path() / "camstreamd.yaml";
+    write_text(config, "access:\n  mode: tokens\n  tokens_file: " + configured.string() + "\n");
+    const auto carol = camstreamd({"--config", config.string(), "token", "add", "carol"});
+    INFO("token add carol: " << carol.stdout_text << carol.stderr_text);
+    CHECK(carol.status.exited_with(0));
+    REQUIRE(fs::exists(configured));
+    const auto configured_entries = entry_lines(configured);
+    REQUIRE(configured_entries.size() == 1);
+    CHECK(starts_with(configured_entries[0], "carol sha256:"));
+    const auto listed_configured = camstreamd({"--config", config.string(), "token", "list"});
+    CHECK(listed_configured.status.exited_with(0));
+    CHECK(contains(listed_configured.stdout_text, "carol"));
+    CHECK(camstreamd({"--config", config.string(), "token", "remove", "carol"}).status.exited_with(0));
+    CHECK(entry_lines(configured).empty());
+}
+
+TEST_CASE("access: the tokens file is as documented: a hash made with openssl is accepted, token add writes the same") {
+    TempDir dir("access");
+    const auto file = dir.path() / "tokens";
+    // Written by hand: a comment, blank lines, a limit, the hash computed apart
+    // from camstreamd.
+    const std::string alice = "correct-horse-battery-staple-for-the-kitchen";
+    write_text(file, "# who may watch the kitchen\n\n   \nalice sha256:" + openssl_hash(alice) +
+                         " max_fps=10\n# end\n");
+    DaemonProcess daemon(guarded(file));
+    INFO("daemon log:\n" << daemon.log_tail());
+    {
+        TestClient viewer(daemon.port());
+        REQUIRE(hello(viewer, alice).accepted());
+        CHECK(viewer.receive_frames(5, 10s));
+        CHECK(get(daemon.http_port(), "/snapshot.jpg", bearer(alice)).status == 200);
+    }
+
+    // A token minted while the daemon runs: its line holds openssl's hash of
+    // the printed token, and after SIGHUP the running daemon accepts it.
+    const auto bob = add_token(file, "bob");
+    const auto entries = entry_lines(file);
+    REQUIRE(entries.size() == 2);
+    CHECK(entries[1] == "bob sha256:" + openssl_hash(bob));
+    REQUIRE(daemon.send_signal(SIGHUP));
+    std::unique_ptr<TestClient> viewer;
+    CHECK(wait_until(
+        [&] {
+            viewer = std::make_unique<TestClient>(daemon.port());
+            return hello(*viewer, bob).accepted();
+        },
+        10s, 200ms));
+    CAPTURE(viewer->summary());
+    CHECK(viewer->receive_frames(5, 10s));
+    CHECK(get(daemon.http_port(), "/snapshot.jpg?token=" + bob).status == 200);
+
+    check_log_holds_no_token(daemon, {alice, bob});
+    CHECK(daemon.stop().exited_with(0));
+}
+
 TEST_CASE("access: 30 wrong tokens from one address are stopped after access.max_failures while others stream at full rate") {
     TempDir dir("access");
     const auto file = dir.path() / "tokens";
@@ -439,6 +722,114 @@ TEST_CASE("access: 30 wrong tokens from one address are stopped after access.max
     CHECK(get(daemon.http_port(), "/snapshot.jpg", bearer(alice)).status == 200);
 
     check_log_holds_no_token(daemon, {alice, unknown_token(0), unknown_token(29), unknown_token(111)});
+    CHECK(daemon.stop().exited_with(0));
+}
+
+TEST_CASE("access: SIGHUP after a token's removal ends its viewers with reason unauthorized; others stay, a new token works") {
+    TempDir dir("access");
+    const auto file = dir.path() / "tokens";
+    const auto alice = add_token(file, "alice");
+    const auto bob = add_token(file, "bob");
+    DaemonProcess daemon(guarded(file));
+    INFO("daemon log:\n" << daemon.log_tail());
+
+    TestClient alice_tcp(daemon.port()), bob_tcp(daemon.port());
+    REQUIRE(alice_tcp.send_hello(0, alice));
+    REQUIRE(bob_tcp.send_hello(0, bob));
+    std::vector<TestClient*> tcp_viewers{&alice_tcp, &bob_tcp};
+    wait_for_hellos(tcp_viewers);
+    REQUIRE(alice_tcp.server_hello()->accepted());
+    REQUIRE(bob_tcp.server_hello()->accepted());
+    HttpStreamViewer::Options alice_options, bob_options;
+    alice_options.target = "/stream?token=" + alice;
+    bob_options.target = "/stream?token=" + bob;
+    HttpStreamViewer alice_http(daemon.http_port(), alice_options), bob_http(daemon.http_port(), bob_options);
+    std::vector<HttpStreamViewer*> http_viewers{&alice_http, &bob_http};
+    pump_for(tcp_viewers, http_viewers, 1s);
+    for (const auto* viewer : http_viewers) {
+        CAPTURE(viewer->summary());
+        REQUIRE(viewer->response().has_value());
+        REQUIRE(viewer->response()->status == 200);
+        REQUIRE_FALSE(viewer->frames().empty());
+    }
+
+    const auto removed = camstreamd({"token", "remove", "alice", "--tokens-file", file.string()});
+    REQUIRE(removed.status.exited_with(0));
+    const auto carol = add_token(file, "carol");
+    const auto reload_at = Clock::now();
+    REQUIRE(daemon.send_signal(SIGHUP));
+    pump_until(tcp_viewers, http_viewers, [&] { return alice_tcp.ended() && alice_http.ended(); }, 10s);
+    pump_for(tcp_viewers, http_viewers, 2s);
+    const auto seconds_since = std::chrono::duration<double>(Clock::now() - reload_at).count();
+    CAPTURE(alice_tcp.summary());
+    CAPTURE(alice_http.summary());
+    CAPTURE(bob_tcp.summary());
+    CAPTURE(bob_http.summary());
+
+    // alice's viewers are told, TCP with a GOODBYE naming the revocation, and
+    // HTTP by the stream ending after a whole part.
+    CHECK(alice_tcp.ending() == Ending::end_of_stream);
+    REQUIRE(alice_tcp.goodbye().has_value());
+    CHECK(alice_tcp.goodbye()->reason == wire::Reason::unauthorized);
+    CHECK(contains(lowercase(alice_tcp.goodbye()->text), "revoked"));
+    CHECK(alice_http.ended());
+    CHECK(alice_http.format_error().empty());
+    CHECK(alice_http.at_part_boundary());
+    // bob's stream on.
+    CHECK_FALSE(bob_tcp.ended());
+    CHECK_FALSE(bob_http.ended());
+    CHECK(bob_tcp.frames_between(reload_at, Clock::now()) >= static_cast<std::size_t>(0.8 * kFps * seconds_since));
+    CHECK(bob_http.frames_between(reload_at, Clock::now()) >= static_cast<std::size_t>(0.8 * kFps * seconds_since));
+
+    // carol's token works at once; alice's no more.
+    TestClient with_carol(daemon.port());
+    CHECK(hello(with_carol, carol).accepted());
+    CHECK(get(daemon.http_port(), "/snapshot.jpg", bearer(carol)).status == 200);
+    TestClient with_alice(daemon.port());
+    const auto reply = hello(with_alice, alice);
+    CHECK(reply.status == wire::Reason::unauthorized);
+    CHECK(contains(reply.reason_text, "not valid"));
+    CHECK(get(daemon.http_port(), "/snapshot.jpg", bearer(alice)).status == 401);
+
+    check_log_holds_no_token(daemon, {alice, bob, carol});
+    CHECK(daemon.stop().exited_with(0));
+}
+
+TEST_CASE("access: a token replaced under the same name on SIGHUP ends the viewers of the old token") {
+    // Rotating a leaked token: the operator removes NAME and adds NAME again.
+    // The old token is removed, so its viewers end, though the name stays.
+    TempDir dir("access");
+    const auto file = dir.path() / "tokens";
+    const auto leaked = add_token(file, "alice");
+    DaemonProcess daemon(guarded(file));
+    INFO("daemon log:\n" << daemon.log_tail());
+    TestClient old_tcp(daemon.port());
+    REQUIRE(hello(old_tcp, leaked).accepted());
+    HttpStreamViewer::Options options;
+    options.target = "/stream?token=" + leaked;
+    HttpStreamViewer old_http(daemon.http_port(), options);
+    std::vector<TestClient*> tcp_viewers{&old_tcp};
+    std::vector<HttpStreamViewer*> http_viewers{&old_http};
+    pump_for(tcp_viewers, http_viewers, 1s);
+    REQUIRE(old_http.response().has_value());
+    REQUIRE(old_http.response()->status == 200);
+
+    REQUIRE(camstreamd({"token", "remove", "alice", "--tokens-file", file.string()}).status.exited_with(0));
+    const auto replacement = add_token(file, "alice");
+    REQUIRE(daemon.send_signal(SIGHUP));
+    pump_until(tcp_viewers, http_viewers, [&] { return old_tcp.ended() && old_http.ended(); }, 10s);
+    CAPTURE(old_tcp.summary());
+    CAPTURE(old_http.summary());
+    REQUIRE(old_tcp.goodbye().has_value());
+    CHECK(old_tcp.goodbye()->reason == wire::Reason::unauthorized);
+    CHECK(contains(lowercase(old_tcp.goodbye()->text), "revoked"));
+    CHECK(old_http.ended());
+
+    TestClient again(daemon.port());
+    CHECK(hello(again, leaked).status == wire::Reason::unauthorized);
+    TestClient renewed(daemon.port());
+    CHECK(hello(renewed, replacement).accepted());
+    check_log_holds_no_token(daemon, {leaked, replacement});
     CHECK(daemon.stop().exited_with(0));
 }
 

@@ -81,6 +81,7 @@ TEST_CASE("admission: with tokens, a missing or wrong token is unauthorized and 
     // max_streams=1: a second stream waits until the first is released.
     const auto second = admission.decide(presented, 1);
     REQUIRE_FALSE(static_cast<bool>(second));
+    CHECK(*second.refused == Rejection::stream_limit);
     CHECK(second.detail.find("token 'alice' already has 1 streams") != std::string::npos);
     admission.released("alice");
     CHECK(static_cast<bool>(admission.decide(presented, 0)));
@@ -100,10 +101,15 @@ TEST_CASE("admission: an address that keeps failing is rate-limited, even with a
 TEST_CASE("admission: after a reload, a viewer whose token was removed is no longer allowed") {
     const auto token = new_token();
     Admission admission(10, GreetingLimits{}, tokens_policy("alice " + format_hash(hash_token(token)) + "\n"));
-    CHECK(admission.still_allowed("alice"));
+    const auto admitted = admission.decide(with_token(token), 0);
+    REQUIRE(static_cast<bool>(admitted));
+    CHECK(admission.still_allowed("alice", admitted.credential));
+    // The same name with a new token: the old one no longer admits.
+    admission.set_access(tokens_policy("alice " + format_hash(hash_token(new_token())) + "\n"));
+    CHECK_FALSE(admission.still_allowed("alice", admitted.credential));
     admission.set_access(tokens_policy("bob " + format_hash(hash_token(new_token())) + "\n"));
-    CHECK_FALSE(admission.still_allowed("alice"));
-    CHECK_FALSE(admission.still_allowed(""));  // admitted while access was open
+    CHECK_FALSE(admission.still_allowed("alice", admitted.credential));
+    CHECK_FALSE(admission.still_allowed("", TokenHash{}));  // admitted while access was open
     admission.set_access(AccessPolicy{});
-    CHECK(admission.still_allowed(""));
+    CHECK(admission.still_allowed("", TokenHash{}));
 }
