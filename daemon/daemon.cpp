@@ -23,15 +23,27 @@ wire::StreamInfo stream_info(int width, int height, double fps) {
     return info;
 }
 
-// The access policy access.* asks for; nullopt (error says why) when its tokens file is unusable.
+// The access policy access.* asks for; nullopt (error says why) when one of its files is unusable.
 std::optional<AccessPolicy> access_policy(const AccessSettings& access, std::string& error) {
     AccessPolicy policy;
     policy.max_failures = access.max_failures;
-    if (access.mode != "tokens") return policy;
-    auto store = TokenStore::load(access.tokens_file, error);
-    if (!store) return std::nullopt;
-    policy.tokens = true;
-    policy.store = std::make_shared<const TokenStore>(std::move(*store));
+    policy.leeway_seconds = std::chrono::duration_cast<std::chrono::seconds>(access.clock_leeway).count();
+    policy.audience = access.ticket_audience;
+    if (access.tokens()) {
+        auto store = TokenStore::load(access.tokens_file, error);
+        if (!store) return std::nullopt;
+        policy.tokens = true;
+        policy.store = std::make_shared<const TokenStore>(std::move(*store));
+    }
+    if (access.tickets()) {
+        auto keys = TicketKeys::load(access.ticket_keys_file, error);
+        if (!keys) return std::nullopt;
+        auto revoked = RevokedTickets::load(access.revoked_file, error);
+        if (!revoked) return std::nullopt;
+        policy.tickets = true;
+        policy.keys = std::make_shared<const TicketKeys>(std::move(*keys));
+        policy.revoked = std::make_shared<const RevokedTickets>(std::move(*revoked));
+    }
     return policy;
 }
 
@@ -134,19 +146,9 @@ bool Daemon::open_http_listener() {
 int Daemon::run() {
     signal(SIGPIPE, SIG_IGN);  // a viewer hanging up must be a write error, not our death
 
-    std::string access_error;
-    const auto access = access_policy(settings_.access, access_error);
-    if (!access) {
-        spdlog::critical("access.tokens_file: {}", access_error);
-        return 1;
-    }
-    admission_.set_access(*access);
-    if (access->tokens) {
-        spdlog::info("access: tokens ({} named viewers in {})", access->store->entries().size(),
-                     settings_.access.tokens_file);
-    }
+    if (!open_ledger() || !apply_access(settings_.access, "")) return 1;
 
-    hub_ = std::make_unique<Hub>(loop_.get(), settings_, admission_, health_);
+    hub_ = std::make_unique<Hub>(loop_.get(), settings_, admission_, health_, *watch_time_);
     tcp_protocol_ = std::make_unique<V1Protocol>(
         stream_info(settings_.source.width, settings_.source.height, settings_.source.fps));
     tcp_protocol_number_ = hub_->add_protocol(*tcp_protocol_);
@@ -186,7 +188,7 @@ int Daemon::run() {
                  source.fps != 0 ? source.fps : settings_.source.fps,
                  settings_.encoder.jpeg_quality);
     if (!open_http_listener()) return 1;
-    if (!access->tokens && (!is_loopback(settings_.server.listen) ||
+    if (settings_.access.mode == "open" && (!is_loopback(settings_.server.listen) ||
                             (settings_.http.enabled && !is_loopback(settings_.http.listen)))) {
         spdlog::warn("access.mode is open: anyone who can reach {}{} may watch; see docs/ACCESS.md to require tokens",
                      settings_.server.listen, settings_.http.enabled ? " or " + settings_.http.listen : std::string());
@@ -243,10 +245,10 @@ void Daemon::reload() {
         return;
     }
     Settings next = std::move(loaded.settings);
+    // Checked before anything changes: a reload applies whole or not at all.
     std::string access_error;
-    const auto access = access_policy(next.access, access_error);
-    if (!access) {
-        spdlog::error("access.tokens_file: {}", access_error);
+    if (!access_policy(next.access, access_error)) {
+        spdlog::error("{}", access_error);
         spdlog::error("reload rejected: the configuration has errors; the running one stays");
         notifier_->ready();
         return;
@@ -258,6 +260,9 @@ void Daemon::reload() {
         spdlog::info("reload: {} {} -> {} ({})", change.key, change.before, change.after, to_string(change.effect));
         reopen_source = reopen_source || change.effect == OnReload::reopens_source;
         reopen_listener = reopen_listener || change.effect == OnReload::reopens_listener;
+        if (change.effect == OnReload::needs_restart) {
+            spdlog::warn("reload: {} takes effect when camstreamd restarts", change.key);
+        }
     }
     const auto previous = settings_;
     settings_ = next;
@@ -266,12 +271,11 @@ void Daemon::reload() {
     capture_->set_jpeg_quality(next.encoder.jpeg_quality);
     hub_->apply(next.viewer, next.server);
     http_protocol_->apply(next.http);
-    // The tokens file is read again at every reload, changed or not: that is how tokens are added and revoked.
-    admission_.set_access(*access);
-    if (access->tokens) {
-        spdlog::info("reload: access: tokens ({} named viewers in {})", access->store->entries().size(),
-                     next.access.tokens_file);
-    }
+    // The access files are read again at every reload, changed or not: that is
+    // how tokens and ticket keys are added and revoked.
+    apply_access(next.access, "reload: ");
+    watch_time_->set_flush_interval(next.access.ledger_flush);
+    settings_.access.ledger = previous.access.ledger;
     hub_->revoke_disallowed();
     set_log_level(next.log.level);
     stats_log_->set_interval(next.log.stats_interval);
@@ -288,6 +292,53 @@ void Daemon::reload() {
                  next.encoder.jpeg_quality, next.source.fps, next.viewer.queue_frames, next.viewer.queue_bytes,
                  next.viewer.stall_timeout.count());
     notifier_->ready();
+}
+
+bool Daemon::open_ledger() {
+    const auto& access = settings_.access;
+    std::unique_ptr<Ledger> ledger;
+    if (!access.ledger.empty()) {
+        std::string error;
+        ledger = Ledger::open(access.ledger, Ledger::Access::daemon, error);
+        if (!ledger && access.tickets()) {
+            spdlog::critical("access.ledger: {} (tickets need it: it is what minutes budgets are counted from)", error);
+            return false;
+        }
+        if (!ledger) spdlog::warn("access.ledger: {}; viewer sessions are not recorded", error);
+    }
+    if (ledger) {
+        spdlog::info("ledger: {}{}", ledger->path(),
+                     ledger->recovered() > 0
+                         ? ", " + std::to_string(ledger->recovered()) + " sessions closed that a crash had left open"
+                         : std::string());
+    }
+    watch_time_ = std::make_unique<WatchTime>(std::move(ledger), access.ledger_flush);
+    admission_.set_watch_time(watch_time_.get());
+    return true;
+}
+
+bool Daemon::apply_access(const AccessSettings& access, const char* when) {
+    std::string error;
+    const auto policy = access_policy(access, error);
+    if (!policy) {
+        spdlog::critical("{}", error);
+        return false;
+    }
+    admission_.set_access(*policy);
+    if (policy->tokens) {
+        spdlog::info("{}access: tokens ({} named viewers in {})", when, policy->store->entries().size(),
+                     access.tokens_file);
+    }
+    if (policy->tickets) {
+        spdlog::info("{}access: tickets ({} keys in {}, {} revoked in {}{})", when, policy->keys->entries().size(),
+                     access.ticket_keys_file, policy->revoked->size(), access.revoked_file,
+                     access.ticket_audience.empty() ? std::string() : ", audience '" + access.ticket_audience + "'");
+        if (!watch_time_->has_ledger()) {
+            spdlog::warn("{}access: no ledger (access.ledger is empty): minutes budgets reset when camstreamd "
+                         "restarts", when);
+        }
+    }
+    return true;
 }
 
 void Daemon::reopen_listeners(const Settings& previous) {

@@ -4,6 +4,7 @@
 // loop and closes everything on the way out.
 #pragma once
 
+#include "access/watch_time.hpp"
 #include "capture/capture_thread.hpp"
 #include "config/config.hpp"
 #include "http/http_protocol.hpp"
@@ -48,11 +49,16 @@ private:
     void stop(const char* why);
     void finish_stop();
     void reload();
+    // Loads access.*'s files into admission; false (logged) when one is unusable.
+    bool apply_access(const AccessSettings& access, const char* when);
+    // Opens access.ledger; false (logged) when tickets need it and it cannot be opened.
+    bool open_ledger();
 
     Settings settings_;
     LaunchOptions launch_;
     std::unique_ptr<uv_loop_t> loop_;
     Health health_;
+    std::unique_ptr<WatchTime> watch_time_;
     Admission admission_;
     std::unique_ptr<Hub> hub_;
     std::unique_ptr<V1Protocol> tcp_protocol_;

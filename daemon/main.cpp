@@ -1,5 +1,5 @@
 // camstreamd's entry point: command line, configuration, then the daemon.
-#include "access/token_command.hpp"
+#include "access/access_cli.hpp"
 #include "capture/camera_list.hpp"
 #include "config/config.hpp"
 #include "daemon.hpp"
@@ -10,7 +10,6 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
 #include <iostream>
 
 int main(int argc, char** argv) {
@@ -33,43 +32,14 @@ int main(int argc, char** argv) {
         ->needs(list_cameras);
     app.set_version_flag("-V,--version", std::string("camstreamd ") + camstream::kVersion);
 
-    camstream::TokenCommand token;
-    auto* token_app = app.add_subcommand("token", "manage the tokens of access.mode tokens (see docs/ACCESS.md)");
-    token_app->require_subcommand(1);
-    auto* token_add = token_app->add_subcommand("add", "make a token for NAME, print it once, store its hash");
-    token_add->add_option("name", token.name, "the viewer's name")->required();
-    token_add->add_option("--max-fps", token.max_fps, "cap this token's streams at N frames a second (0: no cap)");
-    token_add->add_option("--max-streams", token.max_streams, "streams this token may have at once (0: no limit)");
-    auto* token_remove = token_app->add_subcommand("remove", "remove NAME's token");
-    token_remove->add_option("name", token.name, "the viewer's name")->required();
-    auto* token_list = token_app->add_subcommand("list", "list the names and their limits (never the hashes)");
-    // --tokens-file belongs to `token` but may follow add/remove/list.
-    for (auto* action : {token_add, token_remove, token_list}) action->fallthrough();
-    token_app->add_option("--tokens-file", token.tokens_file,
-                          "the tokens file (default: access.tokens_file of the configuration)");
+    camstream::AccessCommands access_commands(app);
 
     CLI11_PARSE(app, argc, argv);
     if (list_only) {
         camstream::list_cameras(std::cout, camera_paths);
         return 0;
     }
-    if (token_app->parsed()) {
-        token.action = token_app->get_subcommands().front()->get_name();
-        if (token.tokens_file.empty()) {
-            // The configuration's file, when there is one; else the default.
-            camstream::Settings defaults;
-            token.tokens_file = defaults.access.tokens_file;
-            if (std::filesystem::exists(launch.config_path) || !launch.overrides.empty()) {
-                auto loaded = camstream::load_config_file(launch.config_path, launch.overrides);
-                if (!loaded.ok()) {
-                    for (const auto& message : loaded.errors) std::cerr << message << "\n";
-                    return 1;
-                }
-                token.tokens_file = loaded.settings.access.tokens_file;
-            }
-        }
-        return camstream::run_token_command(token, std::cout, std::cerr);
-    }
+    if (const auto status = access_commands.run(launch.config_path, launch.overrides)) return *status;
 
     auto loaded = camstream::load_config_file(launch.config_path, launch.overrides);
     if (!loaded.ok()) {

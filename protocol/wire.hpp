@@ -22,7 +22,8 @@ inline constexpr std::size_t kStreamInfoFixedSize = 12;
 inline constexpr std::size_t kMessageHeaderSize = 24;
 inline constexpr std::size_t kHeartbeatPayloadSize = 8;
 
-inline constexpr std::size_t kMaxTokenLength = 256;
+// A credential: a token (43 bytes) or a signed ticket (a JWT, a few hundred).
+inline constexpr std::size_t kMaxTokenLength = 1024;
 inline constexpr std::size_t kMaxServerHelloBody = 1024;
 inline constexpr std::size_t kMaxPayloadLength = 16u * 1024u * 1024u;
 

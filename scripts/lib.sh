@@ -27,7 +27,7 @@ CAMSTREAM_PACKAGES_RUNTIME=(
   libopencv-videoio406 libopencv-highgui406
   libuv1 libyaml-cpp0.7 libspdlog1.10 libsystemd0 libturbojpeg0
   libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 gstreamer1.0-plugins-base
-  libhttp-parser2.9 libsodium23
+  libhttp-parser2.9 libsodium23 libsqlite3-0
 )
 
 # Toolchain and headers. Deliberately not libopencv-dev: that meta package
@@ -39,7 +39,7 @@ CAMSTREAM_PACKAGES_BUILD=(
   libopencv-videoio-dev libopencv-highgui-dev
   libuv1-dev libyaml-cpp-dev libspdlog-dev libsystemd-dev libcli11-dev
   libturbojpeg0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
-  libhttp-parser-dev libsodium-dev
+  libhttp-parser-dev libsodium-dev libsqlite3-dev nlohmann-json3-dev
 )
 
 # What the test suite runs besides our binaries: doctest for unit tests, a
@@ -55,8 +55,11 @@ CAMSTREAM_PACKAGES_BUILD=(
 # ffmpeg reads /stream, prometheus for promtool, which checks /metrics, and
 # chromium, which loads the live page headless and screenshots it, with
 # fonts-dejavu-core so that it has a font to render the page's text.
+# python3-jwt and python3-cryptography: tests/support/mint_ticket.py, the
+# independent ticket minter that shows a shop can mint tickets without our code.
 CAMSTREAM_PACKAGES_TEST=(doctest-dev xvfb xauth ffmpeg curl systemd dpkg-dev file
-  clang libclang-rt-dev llvm v4l-utils prometheus chromium fonts-dejavu-core)
+  clang libclang-rt-dev llvm v4l-utils prometheus chromium fonts-dejavu-core
+  python3-jwt python3-cryptography)
 
 # Prints the packages of the named groups (runtime, build, test), one a line.
 packages_of_groups() {

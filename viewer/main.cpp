@@ -7,10 +7,13 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <fstream>
+#include <optional>
 #include <string>
 
 namespace {
@@ -19,13 +22,27 @@ using namespace camstream;
 
 struct CommandLine {
     std::string address;
-    std::string token;
+    std::string token;  // a token or a ticket: the daemon tells them apart
     std::uint16_t max_fps = 0;
     bool headless = false;
     std::uint64_t frames = 0;
     std::string save_directory;
     double timeout_s = 30.0;
 };
+
+// TEXT, or the first line of FILE for "@FILE" (a ticket is long, and a command
+// line is visible to every user of the machine).
+std::optional<std::string> credential_text(const std::string& text) {
+    if (text.empty() || text.front() != '@') return text;
+    std::ifstream file(text.substr(1));
+    std::string line;
+    if (!file || !std::getline(file, line)) {
+        std::fprintf(stderr, "camview: cannot read the credential file %s\n", text.c_str() + 1);
+        return std::nullopt;
+    }
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    return line;
+}
 
 int run(const CommandLine& options) {
     const auto parsed = viewer::parse_endpoint(options.address, wire::kDefaultPort);
@@ -36,7 +53,13 @@ int run(const CommandLine& options) {
     }
     viewer::StreamClientSettings client;
     client.endpoint = *parsed.endpoint;
-    client.token = options.token;
+    const auto credential = credential_text(options.token);
+    if (!credential) return 2;
+    if (credential->size() > wire::kMaxTokenLength) {
+        std::fprintf(stderr, "camview: the token or ticket is longer than %zu bytes\n", wire::kMaxTokenLength);
+        return 2;
+    }
+    client.token = *credential;
     client.max_fps = options.max_fps;
 
     if (options.headless) {
@@ -64,14 +87,11 @@ int main(int argc, char** argv) {
                    "daemon address: HOST, HOST:PORT or [IPv6]:PORT (default port 10050)")
         ->type_name("HOST[:PORT]")
         ->required();
-    app.add_option("--token", options.token, "access token to present to the daemon")
+    auto* token = app.add_option("--token", options.token, "access token to present to the daemon, or @FILE")
+                      ->type_name("TEXT");
+    app.add_option("--ticket", options.token, "signed ticket to present to the daemon, or @FILE")
         ->type_name("TEXT")
-        ->check(CLI::Validator(
-            [](const std::string& token) {
-                return token.size() > wire::kMaxTokenLength ? "longer than 256 bytes"
-                                                            : std::string();
-            },
-            "at most 256 bytes"));
+        ->excludes(token);
     app.add_option("--max-fps", options.max_fps, "ask for at most N frames per second (0 = no cap)")
         ->type_name("N");
 

@@ -1,6 +1,7 @@
 // The token command: see token_command.hpp.
 #include "access/token_command.hpp"
 
+#include "access/line_file.hpp"
 #include "access/token_store.hpp"
 
 #include <fcntl.h>
@@ -29,23 +30,10 @@ std::optional<TokenStore> existing(const std::string& path, std::ostream& err) {
 }
 
 bool append_line(const std::string& path, const std::string& line, std::ostream& err) {
-    const int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, kTokensFileMode);
-    if (fd < 0) {
-        err << "camstreamd token: cannot open " << path << ": " << std::strerror(errno) << "\n";
-        return false;
-    }
-    // A file whose last line has no newline must not run into the new one.
-    bool ok = true;
-    if (const auto size = ::lseek(fd, 0, SEEK_END); size > 0) {
-        char last = '\n';
-        ok = ::pread(fd, &last, 1, size - 1) == 1;
-        if (ok && last != '\n') ok = ::write(fd, "\n", 1) == 1;
-    }
-    const auto text = line + "\n";
-    ok = ok && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ok = ::close(fd) == 0 && ok;
-    if (!ok) err << "camstreamd token: writing " << path << " failed: " << std::strerror(errno) << "\n";
-    return ok;
+    std::string error;
+    if (camstream::append_line(path, line, kTokensFileMode, error)) return true;
+    err << "camstreamd token: " << error << "\n";
+    return false;
 }
 
 int add(const TokenCommand& command, std::ostream& out, std::ostream& err) {

@@ -285,7 +285,7 @@ constexpr std::array<std::string_view, 4> kRotations = {"0", "90", "180", "270"}
 constexpr std::array<std::string_view, 4> kFlips = {"none", "horizontal", "vertical", "both"};
 constexpr std::array<std::string_view, 4> kCorners = {"top-left", "top-right", "bottom-left", "bottom-right"};
 
-constexpr std::array<std::string_view, 2> kAccessModes = {"open", "tokens"};
+constexpr std::array<std::string_view, 4> kAccessModes = {"open", "tokens", "tickets", "tokens+tickets"};
 
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug", "info", "warn",
                                                          "error", "critical", "off"};
@@ -406,10 +406,31 @@ constexpr std::array kKeys = {
 
     choice_key<&Settings::access, &AccessSettings::mode>(
         "access", "mode", kAccessModes, live,
-        "who may watch: open (anyone who reaches the ports) or tokens (the named viewers of access.tokens_file)"),
+        "who may watch: open (anyone who reaches the ports), tokens (the named viewers of access.tokens_file), "
+        "tickets (signed tickets, access.ticket_keys_file) or tokens+tickets (either)"),
     text_key<&Settings::access, &AccessSettings::tokens_file, ValueKind::string>(
         "access", "tokens_file", live,
         "the tokens file: one 'NAME sha256:HASH [max_fps=N] [max_streams=N]' a line; 'camstreamd token add' writes it"),
+    text_key<&Settings::access, &AccessSettings::ticket_keys_file, ValueKind::string>(
+        "access", "ticket_keys_file", live,
+        "the public keys tickets must be signed with: one 'KID ed25519:KEY' a line; 'camstreamd ticket keygen' "
+        "writes it"),
+    text_key<&Settings::access, &AccessSettings::revoked_file, ValueKind::string>(
+        "access", "revoked_file", live,
+        "ids of revoked tickets, one a line ('camstreamd ticket revoke ID'); a missing file revokes none"),
+    text_key<&Settings::access, &AccessSettings::ticket_audience, ValueKind::string>(
+        "access", "ticket_audience", live,
+        "this camera's name: tickets must carry it in 'aud' (so one shop key can sell several cameras apart); "
+        "empty: not checked"),
+    duration_key<&Settings::access, &AccessSettings::clock_leeway>(
+        "access", "clock_leeway", 0ms, 1h, live,
+        "clock difference forgiven between the ticket minter and this camera, on a ticket's start and expiry"),
+    text_key<&Settings::access, &AccessSettings::ledger, ValueKind::string>(
+        "access", "ledger", needs_restart,
+        "the watch-time ledger (SQLite): every viewer session, and what minutes budgets count; empty: none"),
+    duration_key<&Settings::access, &AccessSettings::ledger_flush>(
+        "access", "ledger_flush", 100ms, 1h, live,
+        "how often sessions' watch time is written to the ledger: the most a crash can lose"),
     integer_key<&Settings::access, &AccessSettings::max_failures>(
         "access", "max_failures", 1, 100000, live,
         "failed credentials one client address may send a minute; then it is refused until the minute is over"),
@@ -429,6 +450,7 @@ std::string_view to_string(OnReload effect) {
         case OnReload::live: return "live";
         case OnReload::reopens_source: return "reopens_source";
         case OnReload::reopens_listener: return "reopens_listener";
+        case OnReload::needs_restart: return "needs_restart";
     }
     return "unknown";
 }

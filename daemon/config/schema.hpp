@@ -18,6 +18,7 @@ enum class OnReload {
     live,              // takes effect at once; nobody is disconnected
     reopens_source,    // the capture source is closed and opened again
     reopens_listener,  // a new listening socket replaces the old one
+    needs_restart,     // kept until camstreamd restarts (the reload says so)
 };
 std::string_view to_string(OnReload effect);
 

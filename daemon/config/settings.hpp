@@ -78,12 +78,22 @@ struct HttpSettings {
     Duration snapshot_timeout{3000};
 };
 
-// Who may watch: "open" (anyone who reaches the ports) or "tokens" (named
-// viewers in tokens_file, see access/token_store.hpp).
+// Who may watch: "open" (anyone who reaches the ports), "tokens" (named
+// viewers in tokens_file, see access/token_store.hpp), "tickets" (signed
+// tickets, see access/ticket.hpp) or "tokens+tickets"; and the watch-time
+// ledger (access/ledger.hpp), kept in every mode.
 struct AccessSettings {
     std::string mode = "open";
     std::string tokens_file = "/etc/camstream/tokens";
+    std::string ticket_keys_file = "/etc/camstream/ticket-keys";
+    std::string revoked_file = "/etc/camstream/revoked-tickets";
+    std::string ticket_audience;  // empty: tickets for any camera
+    Duration clock_leeway{30000};
+    std::string ledger = "/var/lib/camstream/ledger.sqlite";  // empty: none
+    Duration ledger_flush{10000};
     int max_failures = 10;  // failed credentials per client address and minute
+    bool tokens() const { return mode == "tokens" || mode == "tokens+tickets"; }
+    bool tickets() const { return mode == "tickets" || mode == "tokens+tickets"; }
 };
 
 struct LogSettings {

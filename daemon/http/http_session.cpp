@@ -41,7 +41,10 @@ std::optional<std::string> credential_of(const HttpRequest& request) {
             return std::string(authorization->substr(bearer.size()));
         }
     }
-    if (const auto token = request.query_value("token")) return std::string(*token);
+    // For <img> tags and VLC URLs, which cannot send a header; either name carries either credential.
+    for (const char* name : {"ticket", "token"}) {
+        if (const auto value = request.query_value(name)) return std::string(*value);
+    }
     return std::nullopt;
 }
 

@@ -36,8 +36,9 @@ const picture = document.getElementById("live");
 const banner = document.getElementById("lost");
 const summary = document.getElementById("status");
 let failing = false;
-// With access control on, the page was opened as /?token=...: its stream needs the same token.
-const token = new URLSearchParams(location.search).get("token");
+// With access control on, the page was opened as /?token=... or /?ticket=...: its stream needs the same.
+const params = new URLSearchParams(location.search);
+const token = params.get("ticket") || params.get("token");
 const tokenQuery = token ? "token=" + encodeURIComponent(token) + "&" : "";
 if (token) picture.src = "stream?" + tokenQuery.slice(0, -1);
 

@@ -1,9 +1,24 @@
 // Admission: see admission.hpp.
 #include "hub/admission.hpp"
 
+#include "access/watch_time.hpp"
+#include "media/clock.hpp"
+
 #include <spdlog/spdlog.h>
 
 namespace camstream {
+namespace {
+
+std::string streams_key(const Grant& grant) {
+    return (grant.kind == Grant::Kind::token ? "token:" : "ticket:") + grant.name;
+}
+
+std::uint16_t capped(std::uint16_t asked, int cap) {
+    if (cap <= 0 || (asked != 0 && asked <= cap)) return asked;
+    return static_cast<std::uint16_t>(cap);
+}
+
+}  // namespace
 
 std::string_view to_string(Rejection rejection) {
     switch (rejection) {
@@ -23,10 +38,10 @@ std::string_view to_string(Rejection rejection) {
 AdmissionDecision Admission::check_credential(const Presented& presented) {
     AdmissionDecision decision;
     decision.max_fps = presented.max_fps;
-    if (!access_.tokens) {
-        // A viewer that sends a token believes it is protected: say plainly that it is not.
+    if (!access_.tokens && !access_.tickets) {
+        // A viewer that sends a credential believes it is protected: say plainly that it is not.
         if (presented.credential && !presented.credential->empty()) {
-            spdlog::warn("viewer {} presented a token, but access control is off: the token is not checked",
+            spdlog::warn("viewer {} presented a credential, but access control is off: it is not checked",
                          presented.peer);
         }
         return decision;
@@ -38,24 +53,63 @@ AdmissionDecision Admission::check_credential(const Presented& presented) {
         decision.detail = "too many failed attempts from this address; try again in " + std::to_string(seconds) + " s";
         return decision;
     }
-    // The token itself is never repeated: not to the client, not to the log.
-    const TokenEntry* entry = nullptr;
-    if (!presented.credential || presented.credential->empty()) {
-        decision.detail = "a token is required";
-    } else if (entry = access_.store ? access_.store->find(*presented.credential) : nullptr; entry == nullptr) {
+    // The credential itself is never repeated: not to the client, not to the log.
+    const bool has_credential = presented.credential && !presented.credential->empty();
+    if (!has_credential) {
+        decision.detail = access_.tokens && access_.tickets ? "a token or ticket is required"
+                          : access_.tickets                 ? "a ticket is required"
+                                                            : "a token is required";
+    } else if (access_.tickets && (!access_.tokens || looks_like_ticket(*presented.credential))) {
+        decision = check_ticket(presented, wall_clock_us());
+    } else if (const auto* entry = access_.store ? access_.store->find(*presented.credential) : nullptr) {
+        auto& grant = decision.grant;
+        grant.kind = Grant::Kind::token;
+        grant.name = entry->name;
+        grant.token_hash = entry->hash;
+        grant.max_streams = entry->max_streams;
+        decision.max_fps = capped(presented.max_fps, entry->max_fps);
+    } else {
         decision.detail = "the token is not valid";
     }
-    if (entry == nullptr) {
+    if (decision.grant.kind == Grant::Kind::open) {
         failures_.failed(presented.host, now);
         decision.refused = Rejection::unauthorized;
-        return decision;
-    }
-    decision.identity = entry->name;
-    decision.credential = entry->hash;
-    if (entry->max_fps > 0 && (decision.max_fps == 0 || decision.max_fps > entry->max_fps)) {
-        decision.max_fps = entry->max_fps;
     }
     return decision;
+}
+
+AdmissionDecision Admission::check_ticket(const Presented& presented, std::int64_t now_us) const {
+    AdmissionDecision decision;
+    const TicketRules rules{.now = now_us / 1'000'000, .leeway = access_.leeway_seconds, .audience = access_.audience};
+    static const TicketKeys no_keys;
+    auto reading = verify_ticket(*presented.credential, access_.keys ? *access_.keys : no_keys, rules);
+    if (!reading.ticket) {
+        decision.detail = std::move(reading.error);
+        return decision;
+    }
+    const auto& ticket = *reading.ticket;
+    Grant grant;
+    grant.kind = Grant::Kind::ticket;
+    grant.name = ticket.id;
+    grant.subject = ticket.subject;
+    grant.key_id = ticket.key_id;
+    grant.expires = ticket.expires;
+    grant.minutes = ticket.plan == Ticket::Plan::minutes ? ticket.minutes : 0;
+    grant.max_streams = ticket.max_streams;
+    if (access_.revoked && access_.revoked->contains(ticket.id)) {
+        decision.detail = "ticket was revoked";
+    } else if (out_of_time(grant, now_us)) {
+        decision.detail = "ticket has no watch time left";
+    } else {
+        decision.grant = std::move(grant);
+        decision.max_fps = capped(presented.max_fps, ticket.max_fps);
+    }
+    return decision;
+}
+
+bool Admission::out_of_time(const Grant& grant, std::int64_t now_us) const {
+    return grant.minutes > 0 && watch_time_ != nullptr &&
+           watch_time_->seconds_watched(grant.name, now_us) >= grant.minutes * 60.0;
 }
 
 AdmissionDecision Admission::decide(const Presented& presented, int viewers_now) {
@@ -66,31 +120,46 @@ AdmissionDecision Admission::decide(const Presented& presented, int viewers_now)
         decision.detail = "server.max_viewers (" + std::to_string(max_viewers_) + ") reached";
         return decision;
     }
-    if (decision.identity.empty()) return decision;
-    const auto* entry = access_.store->find_name(decision.identity);
-    auto& streams = streams_by_identity_[decision.identity];
-    if (entry->max_streams > 0 && streams >= entry->max_streams) {
+    const auto& grant = decision.grant;
+    if (grant.kind == Grant::Kind::open) return decision;
+    auto& streams = streams_[streams_key(grant)];
+    if (grant.max_streams > 0 && streams >= grant.max_streams) {
         decision.refused = Rejection::stream_limit;
-        decision.detail = "token '" + decision.identity + "' already has " + std::to_string(streams) +
-                          " streams, its limit";
+        decision.detail = (grant.kind == Grant::Kind::token ? "token '" : "ticket '") + grant.name +
+                          "' already has " + std::to_string(streams) + " streams, its limit";
         return decision;
     }
     ++streams;
     return decision;
 }
 
-void Admission::released(const std::string& identity) {
-    if (identity.empty()) return;
-    if (const auto found = streams_by_identity_.find(identity);
-        found != streams_by_identity_.end() && --found->second <= 0) {
-        streams_by_identity_.erase(found);
+void Admission::released(const Grant& grant) {
+    if (grant.kind == Grant::Kind::open) return;
+    if (const auto found = streams_.find(streams_key(grant)); found != streams_.end() && --found->second <= 0) {
+        streams_.erase(found);
     }
 }
 
-bool Admission::still_allowed(const std::string& identity, const TokenHash& credential) const {
-    if (!access_.tokens) return true;
-    const auto* entry = identity.empty() || !access_.store ? nullptr : access_.store->find_name(identity);
-    return entry != nullptr && entry->hash == credential;
+std::optional<std::string> Admission::why_not_allowed(const Grant& grant, std::int64_t now_us) const {
+    switch (grant.kind) {
+        case Grant::Kind::open:
+            if (!access_.tokens && !access_.tickets) return std::nullopt;
+            return std::string("access control now requires a token or ticket");
+        case Grant::Kind::token: {
+            const auto* entry = access_.tokens && access_.store ? access_.store->find_name(grant.name) : nullptr;
+            if (entry != nullptr && entry->hash == grant.token_hash) return std::nullopt;
+            return "token '" + grant.name + "' was revoked";
+        }
+        case Grant::Kind::ticket:
+            if (!access_.tickets || (access_.revoked && access_.revoked->contains(grant.name)) || !access_.keys ||
+                access_.keys->find(grant.key_id) == nullptr) {
+                return "ticket '" + grant.name + "' was revoked";
+            }
+            if (now_us / 1'000'000 > grant.expires + access_.leeway_seconds) return std::string("ticket expired");
+            if (out_of_time(grant, now_us)) return std::string("ticket has no watch time left");
+            return std::nullopt;
+    }
+    return std::nullopt;
 }
 
 std::optional<AdmissionDecision> Admission::may_greet(int from_address, int total) const {

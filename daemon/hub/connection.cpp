@@ -38,12 +38,11 @@ AdmissionDecision Connection::admit(Presented presented, Bytes accept_reply) {
     end_greeting();
     state_ = State::streaming;
     admitted_ = true;
-    identity_ = decision.identity;
-    credential_ = decision.credential;
+    grant_ = decision.grant;
     outbox_.set_max_fps(decision.max_fps);
     outbox_.send_control(std::move(accept_reply), false);
     spdlog::info("viewer {} connected ({}{}, connection {}, max_fps {})", peer(), presented.protocol,
-                 identity_.empty() ? std::string() : ", token '" + identity_ + "'", id_,
+                 grant_.kind == Grant::Kind::open ? std::string() : ", " + grant_.describe(), id_,
                  decision.max_fps == 0 ? std::string("uncapped") : std::to_string(decision.max_fps));
     if (auto first = hub_.first_picture(protocol_)) outbox_.offer(first);
     return decision;
@@ -87,7 +86,8 @@ void Connection::close(const std::string& why, bool reset) {
     outbox_.close(reset);
 }
 
-void Connection::log_disconnect(const std::string& why) const {
+void Connection::log_disconnect(const std::string& why) {
+    end_reason_ = why;
     // One that never became a viewer was never logged as connected either; a
     // flood of such connects must not flood the log.
     spdlog::log(admitted_ ? spdlog::level::info : spdlog::level::debug,
@@ -149,6 +149,7 @@ void Connection::on_input(std::span<const std::uint8_t> bytes) {
 }
 
 void Connection::on_frame_sent(const FramedMessage& message, std::int64_t written_us) {
+    bytes_sent_ += message.size();
     hub_.health().count_sent(protocol_, message.frame(), message.size(), written_us);
 }
 

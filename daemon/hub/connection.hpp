@@ -57,7 +57,7 @@ public:
     void tick(Clock::time_point now);
     // Ends the connection for the server's reason: a viewer gets its protocol's goodbye.
     void shut_down(const std::string& why);
-    // Ends a viewer whose credential no longer admits it (a token removed on reload).
+    // Ends a viewer whose credential no longer admits it (revoked, expired, out of watch time).
     void revoke(const std::string& why);
     void set_queue_limits(QueueLimits limits) { outbox_.set_queue_limits(limits); }
     // Closes at once; `why` goes to the log. reset drops unsent data.
@@ -65,9 +65,12 @@ public:
     State state() const { return state_; }
     bool admitted() const { return admitted_; }
     int protocol() const { return protocol_; }
-    // Who access control admitted the viewer as (a token's name); empty when open.
-    const std::string& identity() const { return identity_; }
-    const TokenHash& credential() const { return credential_; }
+    // What access control admitted the viewer with.
+    const Grant& grant() const { return grant_; }
+    // Why it ended (once it has): what the log said.
+    const std::string& end_reason() const { return end_reason_; }
+    std::uint64_t frames_sent() const { return outbox_.frames_sent(); }
+    std::uint64_t bytes_sent() const { return bytes_sent_; }
     std::uint64_t id() const { return id_; }
 
 private:
@@ -76,7 +79,7 @@ private:
     void on_frames_dropped(DropCause cause, std::size_t frames) override;
     void on_failure(const std::string& why) override;
     void on_closed() override;
-    void log_disconnect(const std::string& why) const;
+    void log_disconnect(const std::string& why);
     void start_closing();
     void end_greeting();
 
@@ -89,8 +92,9 @@ private:
     Outbox outbox_;
     State state_ = State::greeting;
     bool admitted_ = false;  // counted as a viewer
-    std::string identity_;
-    TokenHash credential_{};
+    Grant grant_;
+    std::string end_reason_;
+    std::uint64_t bytes_sent_ = 0;
     Clock::time_point greeting_since_;
     Clock::time_point closing_since_{};
 };

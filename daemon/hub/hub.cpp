@@ -23,12 +23,15 @@ constexpr std::uint64_t kShutdownGraceMs = 1500;
 // A new viewer starts with the newest picture at once, unless it is staler than
 // this: with nobody watching nothing is encoded, so it may be minutes old.
 constexpr std::int64_t kFreshFrameUs = 500'000;
+// Tickets are checked for expiry and watch time every this many ticks (1 s).
+constexpr std::uint64_t kAccessCheckTicks = 10;
 
 }  // namespace
 
-Hub::Hub(uv_loop_t* loop, const Settings& settings, Admission& admission, Health& health)
+Hub::Hub(uv_loop_t* loop, const Settings& settings, Admission& admission, Health& health, WatchTime& watch_time)
     : admission_(admission),
       health_(health),
+      watch_time_(watch_time),
       viewer_(settings.viewer),
       hello_timeout_(settings.server.hello_timeout),
       tick_timer_(loop, uv_timer_init) {
@@ -154,6 +157,7 @@ void Hub::apply(const ViewerSettings& viewer, const ServerSettings& server) {
 AdmissionDecision Hub::admit(Connection& connection, const Presented& presented) {
     auto decision = admission_.decide(presented, health_.viewers());
     if (!decision) return decision;
+    watch_time_.started(connection.id(), decision.grant, presented.protocol, connection.host(), wall_clock_us());
     ++protocols_[index(connection.protocol())].viewers;
     health_.viewer_joined(connection.protocol());
     demand_changed();
@@ -165,7 +169,9 @@ void Hub::connection_closed(Connection& connection) {
         auto& entry = protocols_[index(connection.protocol())];
         if (--entry.viewers == 0) entry.latest.reset();
         health_.viewer_left(connection.protocol());
-        admission_.released(connection.identity());
+        admission_.released(connection.grant());
+        watch_time_.ended(connection.id(), connection.end_reason(), connection.frames_sent(), connection.bytes_sent(),
+                          wall_clock_us());
         demand_changed();
         // Nothing is encoded while nobody watches, so the newest frame would only
         // go stale while holding its memory and its pipes.
@@ -178,6 +184,7 @@ void Hub::connection_closed(Connection& connection) {
 }
 
 void Hub::finish_shutdown() {
+    watch_time_.flush(wall_clock_us());
     tick_timer_.close();
     if (shutdown_timer_) shutdown_timer_->close();
     auto on_empty = std::move(on_empty_);
@@ -189,16 +196,20 @@ void Hub::tick() {
     const auto now = Connection::Clock::now();
     for (auto& [id, connection] : connections_) connection->tick(now);
     refusal_log_.flush(now);
+    if (++ticks_ % kAccessCheckTicks == 0) revoke_disallowed();
+    if (const auto now_us = wall_clock_us(); watch_time_.flush_due(now_us)) {
+        for (auto& [id, connection] : connections_) {
+            if (connection->admitted()) watch_time_.progress(id, connection->frames_sent(), connection->bytes_sent());
+        }
+        watch_time_.flush(now_us);
+    }
 }
 
 void Hub::revoke_disallowed() {
+    const auto now_us = wall_clock_us();
     for (auto& [id, connection] : connections_) {
-        if (connection->state() != Connection::State::streaming || admission_.still_allowed(connection->identity(), connection->credential())) {
-            continue;
-        }
-        connection->revoke(connection->identity().empty()
-                               ? std::string("access control now requires a token")
-                               : "token '" + connection->identity() + "' was revoked");
+        if (connection->state() != Connection::State::streaming) continue;
+        if (const auto why = admission_.why_not_allowed(connection->grant(), now_us)) connection->revoke(*why);
     }
 }
 

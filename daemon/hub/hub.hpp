@@ -1,9 +1,11 @@
 // Hub: the newest frame and every connection. It frames each new frame once
 // per protocol that has viewers and offers that one message to each of them (a
 // reference each, never a copy), runs the one periodic timer that checks every
-// connection, and is the way connections reach admission and health.
+// connection, and is the way connections reach admission, health and the
+// watch-time record.
 #pragma once
 
+#include "access/watch_time.hpp"
 #include "config/config.hpp"
 #include "hub/admission.hpp"
 #include "hub/connection.hpp"
@@ -22,7 +24,7 @@ namespace camstream {
 
 class Hub {
 public:
-    Hub(uv_loop_t* loop, const Settings& settings, Admission& admission, Health& health);
+    Hub(uv_loop_t* loop, const Settings& settings, Admission& admission, Health& health, WatchTime& watch_time);
 
     // Every connection must have closed (shutdown() finished) first.
     ~Hub();
@@ -45,7 +47,8 @@ public:
     void refuse_without_descriptor(int protocol, const sockaddr_storage& address);
     // Live reload of what can change without reconnecting anyone.
     void apply(const ViewerSettings& viewer, const ServerSettings& server);
-    // Ends every viewer that access control no longer admits (after a reload).
+    // Ends every viewer that access control no longer admits: after a reload,
+    // and once a second for tickets that expire or run out of watch time.
     void revoke_disallowed();
     // Ends every connection of one protocol as a shutdown would (its listener was turned off).
     void end_protocol(int protocol);
@@ -92,6 +95,8 @@ private:
 
     Admission& admission_;
     Health& health_;
+    WatchTime& watch_time_;
+    std::uint64_t ticks_ = 0;
     ViewerSettings viewer_;
     Duration hello_timeout_;
     std::vector<ProtocolEntry> protocols_;

@@ -60,9 +60,11 @@ DaemonProcess::DaemonProcess(const std::vector<std::string>& settings,
     : log_path_(dir_.path() / "camstreamd.log") {
     const auto config =
         config_path.empty() ? std::string(CAMSTREAM_SOURCE_DIR) + "/config/demo.yaml" : config_path;
-    // Both listeners on ephemeral loopback ports, so tests never fight over 10050 or 8080.
+    // Both listeners on ephemeral loopback ports, so tests never fight over
+    // 10050 or 8080; the ledger in the test's own directory (a test's settings may name another).
     std::vector<std::string> argv{CAMSTREAMD_PATH, "--config", config, "--set", "server.listen=127.0.0.1:0",
-                                  "--set", "http.listen=127.0.0.1:0"};
+                                  "--set", "http.listen=127.0.0.1:0", "--set",
+                                  "access.ledger=" + (dir_.path() / "ledger.sqlite").string()};
     for (const auto& setting : settings) {
         argv.push_back("--set");
         argv.push_back(setting);

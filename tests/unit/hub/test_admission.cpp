@@ -43,8 +43,11 @@ AccessPolicy tokens_policy(const std::string& file_text, int max_failures = 10) 
     std::string error;
     auto store = TokenStore::parse(file_text, "tokens", error);
     REQUIRE_MESSAGE(store, error);
-    return AccessPolicy{.tokens = true, .store = std::make_shared<const TokenStore>(std::move(*store)),
-                        .max_failures = max_failures};
+    AccessPolicy policy;
+    policy.tokens = true;
+    policy.store = std::make_shared<const TokenStore>(std::move(*store));
+    policy.max_failures = max_failures;
+    return policy;
 }
 
 Presented with_token(std::optional<std::string> token, std::string_view host = "127.0.0.1") {
@@ -75,7 +78,8 @@ TEST_CASE("admission: with tokens, a missing or wrong token is unauthorized and 
     presented.max_fps = 30;
     const auto right = admission.decide(presented, 0);
     REQUIRE(static_cast<bool>(right));
-    CHECK(right.identity == "alice");
+    CHECK(right.grant.kind == Grant::Kind::token);
+    CHECK(right.grant.name == "alice");
     CHECK(right.max_fps == 5);  // the token's cap beats the viewer's ask
 
     // max_streams=1: a second stream waits until the first is released.
@@ -83,7 +87,7 @@ TEST_CASE("admission: with tokens, a missing or wrong token is unauthorized and 
     REQUIRE_FALSE(static_cast<bool>(second));
     CHECK(*second.refused == Rejection::stream_limit);
     CHECK(second.detail.find("token 'alice' already has 1 streams") != std::string::npos);
-    admission.released("alice");
+    admission.released(right.grant);
     CHECK(static_cast<bool>(admission.decide(presented, 0)));
 }
 
@@ -103,13 +107,13 @@ TEST_CASE("admission: after a reload, a viewer whose token was removed is no lon
     Admission admission(10, GreetingLimits{}, tokens_policy("alice " + format_hash(hash_token(token)) + "\n"));
     const auto admitted = admission.decide(with_token(token), 0);
     REQUIRE(static_cast<bool>(admitted));
-    CHECK(admission.still_allowed("alice", admitted.credential));
+    CHECK_FALSE(admission.why_not_allowed(admitted.grant, 0));
     // The same name with a new token: the old one no longer admits.
     admission.set_access(tokens_policy("alice " + format_hash(hash_token(new_token())) + "\n"));
-    CHECK_FALSE(admission.still_allowed("alice", admitted.credential));
+    CHECK(admission.why_not_allowed(admitted.grant, 0) == "token 'alice' was revoked");
     admission.set_access(tokens_policy("bob " + format_hash(hash_token(new_token())) + "\n"));
-    CHECK_FALSE(admission.still_allowed("alice", admitted.credential));
-    CHECK_FALSE(admission.still_allowed("", TokenHash{}));  // admitted while access was open
+    CHECK(admission.why_not_allowed(admitted.grant, 0));
+    CHECK(admission.why_not_allowed(Grant{}, 0));  // admitted while access was open
     admission.set_access(AccessPolicy{});
-    CHECK(admission.still_allowed("", TokenHash{}));
+    CHECK_FALSE(admission.why_not_allowed(Grant{}, 0));
 }

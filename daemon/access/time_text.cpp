@@ -1,0 +1,56 @@
+// Time text: see time_text.hpp.
+#include "access/time_text.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <ctime>
+
+namespace camstream {
+namespace {
+
+std::optional<std::int64_t> whole_number(std::string_view text) {
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
+    return value;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_time(std::string_view text, std::int64_t now) {
+    if (text.empty()) return std::nullopt;
+    if (text.front() == '@') return whole_number(text.substr(1));
+    if (text.front() == '+') {
+        const char unit = text.back();
+        const auto count = whole_number(text.substr(1, text.size() - 2));
+        const std::int64_t scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
+        if (!count || scale == 0 || *count < 0) return std::nullopt;
+        return now + *count * scale;
+    }
+    // Only the two ISO 8601 forms, told apart by length; the end check refuses anything after them.
+    std::tm parts{};
+    const std::string copy(text);
+    const char* end = nullptr;
+    if (copy.size() == 10) {
+        end = strptime(copy.c_str(), "%Y-%m-%d", &parts);
+    } else if (copy.size() == 20 && copy.back() == 'Z') {
+        end = strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%SZ", &parts);
+    }
+    if (end == nullptr || *end != '\0') return std::nullopt;
+    return static_cast<std::int64_t>(timegm(&parts));
+}
+
+std::string iso_time(double unix_seconds) {
+    const auto whole = static_cast<std::time_t>(std::floor(unix_seconds));
+    const auto millis = static_cast<int>(std::lround((unix_seconds - static_cast<double>(whole)) * 1000.0));
+    std::tm parts{};
+    gmtime_r(&whole, &parts);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts);
+    if (millis == 0) return std::string(text) + "Z";
+    const auto fraction = std::to_string(1000 + std::min(millis, 999));  // "1005": three digits after the 1
+    return std::string(text) + "." + fraction.substr(1) + "Z";
+}
+
+}  // namespace camstream
