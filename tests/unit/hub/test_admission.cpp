@@ -1,6 +1,9 @@
 // Admission: the one step every viewer passes, tested without sockets.
 #include "hub/admission.hpp"
 
+#include "access/watch_time.hpp"
+#include "media/clock.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace camstream;
@@ -116,4 +119,65 @@ TEST_CASE("admission: after a reload, a viewer whose token was removed is no lon
     CHECK(admission.why_not_allowed(Grant{}, 0));  // admitted while access was open
     admission.set_access(AccessPolicy{});
     CHECK_FALSE(admission.why_not_allowed(Grant{}, 0));
+}
+
+TEST_CASE("admission: tickets: revoked, over max_streams, out of watch time; and later expiry, budget and revocation") {
+    const auto key = new_signing_key("shop");
+    std::string error;
+    auto keys = TicketKeys::parse(format_key_line(key.public_key) + "\n", "keys", error);
+    REQUIRE(keys);
+    AccessPolicy policy;
+    policy.tickets = true;
+    policy.keys = std::make_shared<const TicketKeys>(*keys);
+    policy.revoked = std::make_shared<const RevokedTickets>(*RevokedTickets::parse("gone\n", "revoked", error));
+    policy.leeway_seconds = 0;
+    WatchTime watch(nullptr, std::chrono::seconds(10));
+    Admission admission(10, GreetingLimits{}, policy, &watch);
+
+    const auto now_s = wall_clock_us() / 1'000'000;
+    Ticket ticket;
+    ticket.id = "T1";
+    ticket.subject = "bob";
+    ticket.plan = Ticket::Plan::minutes;
+    ticket.minutes = 1;
+    ticket.expires = now_s + 3600;
+    ticket.max_streams = 1;
+    const auto text = mint_ticket(ticket, key, key.id);
+
+    CHECK(admission.decide(with_token(std::nullopt), 0).detail == "a ticket is required");
+    CHECK(admission.decide(with_token("not-a-ticket"), 0).detail.find("ticket is malformed") == 0);
+    auto revoked = ticket;
+    revoked.id = "gone";
+    CHECK(admission.decide(with_token(mint_ticket(revoked, key, key.id)), 0).detail == "ticket was revoked");
+
+    const auto admitted = admission.decide(with_token(text), 0);
+    REQUIRE_MESSAGE(static_cast<bool>(admitted), admitted.detail);
+    CHECK(admitted.grant.kind == Grant::Kind::ticket);
+    CHECK(admitted.grant.subject == "bob");
+    CHECK(admitted.grant.minutes == 1);
+    const auto second = admission.decide(with_token(text), 1);
+    CHECK(*second.refused == Rejection::stream_limit);
+    CHECK(second.detail == "ticket 'T1' already has 1 streams, its limit");
+
+    // 50 s watched: allowed; 61 s: out of time, for the live viewer and a new one.
+    const auto start_us = wall_clock_us();
+    watch.started(1, admitted.grant, "tcp", "127.0.0.1", start_us);
+    CHECK_FALSE(admission.why_not_allowed(admitted.grant, start_us + 50'000'000));
+    CHECK(admission.why_not_allowed(admitted.grant, start_us + 61'000'000) == "ticket has no watch time left");
+    watch.ended(1, "closed by peer", 0, 0, start_us + 61'000'000);
+    admission.released(admitted.grant);
+    CHECK(admission.decide(with_token(text), 0).detail == "ticket has no watch time left");
+
+    auto pass = ticket;
+    pass.id = "P1";
+    pass.plan = Ticket::Plan::pass;
+    pass.expires = now_s + 5;
+    const auto pass_grant = admission.decide(with_token(mint_ticket(pass, key, "")), 0).grant;
+    REQUIRE(pass_grant.kind == Grant::Kind::ticket);
+    CHECK_FALSE(admission.why_not_allowed(pass_grant, (now_s + 5) * 1'000'000));
+    CHECK(admission.why_not_allowed(pass_grant, (now_s + 6) * 1'000'000) == "ticket expired");
+    // The key is no longer trusted after a reload: its tickets are as revoked.
+    policy.keys = std::make_shared<const TicketKeys>();
+    admission.set_access(policy);
+    CHECK(admission.why_not_allowed(pass_grant, now_s * 1'000'000) == "ticket 'P1' was revoked");
 }
