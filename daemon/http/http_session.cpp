@@ -244,7 +244,6 @@ void HttpSession::refuse_access(Connection& connection, const AdmissionDecision&
                        : why == Rejection::stream_limit ? 403
                                                         : 503;
     auto response = text_response(status, decision.detail);
-    response.keep_alive = false;
     if (status == 401) {
         response.extra_headers.emplace_back("WWW-Authenticate: Bearer realm=\"camstream\"");
     } else if (status != 403) {
@@ -252,8 +251,7 @@ void HttpSession::refuse_access(Connection& connection, const AdmissionDecision&
         response.extra_headers.push_back(
             fmt::format("Retry-After: {}", std::chrono::duration_cast<std::chrono::seconds>(retry).count()));
     }
-    phase_ = Phase::closing;
-    connection.reject(why, fmt::format("{} ({})", to_string(why), decision.detail), response_bytes(response, false));
+    refuse(connection, why, std::move(response), fmt::format("{} ({})", to_string(why), decision.detail));
 }
 
 void HttpSession::on_fresh_frame(Connection& connection, const FramePtr& frame) {
@@ -295,11 +293,14 @@ void HttpSession::reply(Connection& connection, Response response, bool head_onl
 }
 
 void HttpSession::refuse(Connection& connection, int status, const std::string& reason) {
+    refuse(connection, rejection_for(status), text_response(status, reason),
+           fmt::format("{} {} ({})", status, status_text(status), reason));
+}
+
+void HttpSession::refuse(Connection& connection, Rejection why, Response response, const std::string& logged) {
     phase_ = Phase::closing;
-    auto response = text_response(status, reason);
     response.keep_alive = false;
-    connection.reject(rejection_for(status), fmt::format("{} {} ({})", status, status_text(status), reason),
-                      response_bytes(response, false));
+    connection.reject(why, logged, response_bytes(response, false));
 }
 
 void HttpSession::on_idle(Connection& connection, const Health&) {

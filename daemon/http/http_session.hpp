@@ -41,6 +41,8 @@ private:
     void start_snapshot(Connection& connection, const HttpRequest& request);
     void reply(Connection& connection, Response response, bool head_only);
     void refuse(Connection& connection, int status, const std::string& reason);
+    // Answers and closes: the one way a request is refused (counted under `why`, `logged` to the log).
+    void refuse(Connection& connection, Rejection why, Response response, const std::string& logged);
     // Access control for a request; false when it was answered with 401 or 429.
     bool allowed(Connection& connection, const HttpRequest& request, std::uint16_t max_fps = 0);
     void refuse_access(Connection& connection, const AdmissionDecision& decision);
