@@ -258,7 +258,7 @@ TEST_CASE("protocol: ClientHello round trip") {
 }
 
 TEST_CASE("protocol: ClientHello with the longest allowed token and without a token") {
-    for (const std::size_t length : {std::size_t{0}, std::size_t{1}, std::size_t{256}}) {
+    for (const std::size_t length : {std::size_t{0}, std::size_t{1}, std::size_t{256}, std::size_t{1024}}) {
         CAPTURE(length);
         wire::ClientHello hello;
         hello.max_fps = 0xFFFF;
@@ -374,8 +374,8 @@ TEST_CASE("protocol: ClientHello rejections name the reason") {
         CHECK(decoder.feed(input) == DecodeStatus::error);
         CHECK(decoder.error() == Reason::malformed);
     }
-    SUBCASE("token longer than 256 bytes, refused before any token byte") {
-        for (const std::uint16_t length : {std::uint16_t{257}, std::uint16_t{1000}, std::uint16_t{0xFFFF}}) {
+    SUBCASE("token longer than 1024 bytes, refused before any token byte") {
+        for (const std::uint16_t length : {std::uint16_t{1025}, std::uint16_t{2000}, std::uint16_t{0xFFFF}}) {
             CAPTURE(length);
             auto bytes = wire::encode(wire::ClientHello{});
             wire::store_be16(&bytes[10], length);
