@@ -129,13 +129,13 @@ TEST_CASE("bad input: protocol version 2 is rejected as unsupported") {
     CHECK(fixture.daemon.stop().exited_with(0));
 }
 
-TEST_CASE("bad input: a token length of 1000 is rejected as malformed before any token byte") {
+TEST_CASE("bad input: a token length of 2000 is rejected as malformed before any token byte") {
     StreamingDaemon fixture;
     INFO("daemon log:\n" << fixture.daemon.log_tail());
     TestClient client(fixture.daemon.port());
-    // The encoder cannot produce this (tokens are at most 256 bytes): patch the field.
+    // The encoder cannot produce this (credentials are at most 1024 bytes): patch the field.
     auto bytes = wire::encode(wire::ClientHello{});
-    wire::store_be16(&bytes[10], 1000);
+    wire::store_be16(&bytes[10], 2000);
     REQUIRE(client.send_bytes(bytes));
     // No token bytes follow: a server waiting for them would time out instead.
     fixture.check_rejected(client, wire::Reason::malformed);
