@@ -63,14 +63,14 @@ AccessCommands::AccessCommands(CLI::App& app) {
     auto* inspect = ticket_app_->add_subcommand("inspect", "show a ticket's header and claims; check it with --keys");
     inspect->add_option("ticket", ticket_.ticket, "the ticket, or @FILE")->required();
     inspect->add_option("--keys", ticket_.keys_file, "a keys file to verify the signature and times against");
-    auto* revoke = ticket_app_->add_subcommand("revoke", "add a ticket id to the revoked tickets file");
-    revoke->add_option("id", ticket_.ticket, "the ticket's id (jti)")->required();
-    revoke->add_option("--revoked-file", ticket_.revoked_file,
+    revoke_app_ = ticket_app_->add_subcommand("revoke", "add a ticket id to the revoked tickets file");
+    revoke_app_->add_option("id", ticket_.ticket, "the ticket's id (jti)")->required();
+    revoke_app_->add_option("--revoked-file", ticket_.revoked_file,
                        "the revoked tickets file (default: access.revoked_file of the configuration)");
 
     usage_app_ = app.add_subcommand("usage", "print the watch-time ledger: totals per subject and ticket, and sessions");
     usage_app_->add_option("--ledger", usage_.ledger, "the ledger (default: access.ledger of the configuration)");
-    usage_app_->add_option("--since", usage_.since, "sessions that ended at or after TIME");
+    usage_app_->add_option("--since", usage_.since, "sessions that ended at or after TIME (e.g. -7d, 2026-11-01)");
     usage_app_->add_option("--until", usage_.until, "sessions that started before TIME");
     usage_app_->add_option("--subject", usage_.subject, "one viewer (ticket subject, token name or address)");
     usage_app_->add_option("--format", usage_.format, "json (every table) or csv (the table --by names)")
@@ -84,7 +84,7 @@ AccessCommands::AccessCommands(CLI::App& app) {
 std::optional<int> AccessCommands::run(const std::string& config_path, const std::vector<std::string>& overrides) {
     if (!token_app_->parsed() && !ticket_app_->parsed() && !usage_app_->parsed()) return std::nullopt;
     const bool needs_config = (token_app_->parsed() && token_.tokens_file.empty()) ||
-                              (ticket_app_->parsed() && ticket_.revoked_file.empty()) ||
+                              (revoke_app_->parsed() && ticket_.revoked_file.empty()) ||
                               (usage_app_->parsed() && usage_.ledger.empty());
     std::optional<AccessSettings> access = AccessSettings{};
     if (needs_config) access = configured_access(config_path, overrides);

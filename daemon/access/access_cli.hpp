@@ -24,6 +24,7 @@ public:
 private:
     CLI::App* token_app_;
     CLI::App* ticket_app_;
+    CLI::App* revoke_app_;
     CLI::App* usage_app_;
     TokenCommand token_;
     TicketCommand ticket_;

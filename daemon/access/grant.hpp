@@ -3,8 +3,10 @@
 
 #include "access/token_store.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace camstream {
 
@@ -17,7 +19,9 @@ struct Grant {
     std::string name;        // the token's name, or the ticket's id
     std::string subject;     // the ticket's subject (who paid)
     TokenHash token_hash{};  // the token it was admitted with
-    std::string key_id;      // the key that verified the ticket
+    std::string key_id;      // the key that verified the ticket ...
+    std::array<std::uint8_t, 32> public_key{};  // ... and what it was then
+    std::vector<std::string> audience;          // the ticket's aud
     std::int64_t expires = 0;  // the ticket's exp, unix seconds
     int minutes = 0;           // the ticket's watch-time budget; 0: none
     int max_streams = 0;       // 0: no limit

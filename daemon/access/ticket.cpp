@@ -209,11 +209,15 @@ TicketReading verify_ticket(std::string_view text, const TicketKeys& keys, const
     } else {
         ticket.key_id = key->id;  // what a reload that drops the key checks
     }
+    reading.authentic = reading.error.empty();
+    if (reading.error.empty()) ticket.public_key = keys.find(ticket.key_id)->public_key;
     if (reading.error.empty() && rules.now > ticket.expires + rules.leeway) reading.error = "ticket expired";
     if (reading.error.empty() && ticket.not_before > 0 && rules.now + rules.leeway < ticket.not_before) {
         reading.error = "ticket is not valid yet";
     }
-    if (reading.error.empty() && !rules.audience.empty() &&
+    // A ticket that names its cameras is for none of them when this camera has
+    // no name (RFC 7519 4.1.3): set access.ticket_audience to accept it.
+    if (reading.error.empty() && !ticket.audience.empty() &&
         std::find(ticket.audience.begin(), ticket.audience.end(), rules.audience) == ticket.audience.end()) {
         reading.error = "ticket is for another camera";
     }

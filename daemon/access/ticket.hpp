@@ -30,7 +30,8 @@ struct Ticket {
     int max_streams = 1;          // at once with this ticket; 0: no limit
     int max_fps = 0;              // 0: no cap
     std::vector<std::string> audience;  // aud: the cameras it is for; empty: any
-    std::string key_id;                 // kid of the header; empty when it named none
+    std::string key_id;                 // kid of the header (once verified: the key that verified it)
+    std::array<std::uint8_t, 32> public_key{};  // once verified: that key
 };
 
 // A ticket read, or why not (a sentence a viewer may be shown: nothing secret).
@@ -38,13 +39,16 @@ struct TicketReading {
     std::optional<Ticket> ticket;
     std::string error;
     std::string header_json, claims_json;  // as decoded, for `ticket inspect`
+    // The signature verified with a trusted key: a refusal after that (expired,
+    // another camera) is no guess at a credential.
+    bool authentic = false;
 };
 
 // What a ticket must satisfy beyond its signature.
 struct TicketRules {
     std::int64_t now = 0;     // unix seconds
     std::int64_t leeway = 0;  // seconds of clock skew forgiven on nbf and exp
-    std::string audience;     // this camera's; empty: not checked
+    std::string audience;     // this camera's; empty: only tickets without an audience pass
 };
 
 // Checks form, algorithm and signature against the trusted keys, then the

@@ -168,7 +168,7 @@ int inspect(const TicketCommand& command, std::ostream& out, std::ostream& err) 
     const auto& ticket = *decoded.ticket;
     out << "id: " << ticket.id << "\nsubject: " << ticket.subject
         << "\nplan: " << (ticket.plan == Ticket::Plan::pass ? "pass" : std::to_string(ticket.minutes) + " minutes")
-        << "\nvalid from: " << (ticket.not_before > 0 ? iso_time(static_cast<double>(ticket.not_before)) : "issue")
+        << "\nvalid from: " << (ticket.not_before > 0 ? iso_time(static_cast<double>(ticket.not_before)) : "(no nbf: at once)")
         << "\nexpires: " << iso_time(static_cast<double>(ticket.expires)) << "\n";
     if (command.keys_file.empty()) return 0;
     std::string error;

@@ -21,12 +21,12 @@ std::optional<std::int64_t> whole_number(std::string_view text) {
 std::optional<std::int64_t> parse_time(std::string_view text, std::int64_t now) {
     if (text.empty()) return std::nullopt;
     if (text.front() == '@') return whole_number(text.substr(1));
-    if (text.front() == '+') {
+    if (text.front() == '+' || text.front() == '-') {
         const char unit = text.back();
         const auto count = whole_number(text.substr(1, text.size() - 2));
         const std::int64_t scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
-        if (!count || scale == 0 || *count < 0) return std::nullopt;
-        return now + *count * scale;
+        if (!count || scale == 0 || *count < 0 || *count > std::int64_t{100} * 365 * 86400 / scale) return std::nullopt;
+        return now + (text.front() == '+' ? 1 : -1) * *count * scale;
     }
     // Only the two ISO 8601 forms, told apart by length; the end check refuses anything after them.
     std::tm parts{};

@@ -1,6 +1,7 @@
 // Times as the access commands read and write them: ISO 8601 UTC
 // ("2026-11-27T10:00:00Z"), a date ("2026-11-27", midnight UTC), unix
-// seconds ("@1764237600"), or relative to now ("+30s", "+10m", "+2h", "+7d").
+// seconds ("@1764237600"), or relative to now ("+30s", "+10m", "+2h", "+7d",
+// and back: "-7d").
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace camstream {
 namespace {
 
@@ -55,12 +57,13 @@ AdmissionDecision Admission::check_credential(const Presented& presented) {
     }
     // The credential itself is never repeated: not to the client, not to the log.
     const bool has_credential = presented.credential && !presented.credential->empty();
+    bool authentic = false;  // a genuine ticket refused (expired, revoked, ...) is no guess
     if (!has_credential) {
         decision.detail = access_.tokens && access_.tickets ? "a token or ticket is required"
                           : access_.tickets                 ? "a ticket is required"
                                                             : "a token is required";
     } else if (access_.tickets && (!access_.tokens || looks_like_ticket(*presented.credential))) {
-        decision = check_ticket(presented, wall_clock_us());
+        decision = check_ticket(presented, wall_clock_us(), authentic);
     } else if (const auto* entry = access_.store ? access_.store->find(*presented.credential) : nullptr) {
         auto& grant = decision.grant;
         grant.kind = Grant::Kind::token;
@@ -72,17 +75,18 @@ AdmissionDecision Admission::check_credential(const Presented& presented) {
         decision.detail = "the token is not valid";
     }
     if (decision.grant.kind == Grant::Kind::open) {
-        failures_.failed(presented.host, now);
+        if (!authentic) failures_.failed(presented.host, now);
         decision.refused = Rejection::unauthorized;
     }
     return decision;
 }
 
-AdmissionDecision Admission::check_ticket(const Presented& presented, std::int64_t now_us) const {
+AdmissionDecision Admission::check_ticket(const Presented& presented, std::int64_t now_us, bool& authentic) const {
     AdmissionDecision decision;
     const TicketRules rules{.now = now_us / 1'000'000, .leeway = access_.leeway_seconds, .audience = access_.audience};
     static const TicketKeys no_keys;
     auto reading = verify_ticket(*presented.credential, access_.keys ? *access_.keys : no_keys, rules);
+    authentic = reading.authentic;
     if (!reading.ticket) {
         decision.detail = std::move(reading.error);
         return decision;
@@ -93,6 +97,8 @@ AdmissionDecision Admission::check_ticket(const Presented& presented, std::int64
     grant.name = ticket.id;
     grant.subject = ticket.subject;
     grant.key_id = ticket.key_id;
+    grant.public_key = ticket.public_key;
+    grant.audience = ticket.audience;
     grant.expires = ticket.expires;
     grant.minutes = ticket.plan == Ticket::Plan::minutes ? ticket.minutes : 0;
     grant.max_streams = ticket.max_streams;
@@ -150,14 +156,22 @@ std::optional<std::string> Admission::why_not_allowed(const Grant& grant, std::i
             if (entry != nullptr && entry->hash == grant.token_hash) return std::nullopt;
             return "token '" + grant.name + "' was revoked";
         }
-        case Grant::Kind::ticket:
-            if (!access_.tickets || (access_.revoked && access_.revoked->contains(grant.name)) || !access_.keys ||
-                access_.keys->find(grant.key_id) == nullptr) {
+        case Grant::Kind::ticket: {
+            if (!access_.tickets) return std::string("tickets are no longer accepted (access.mode)");
+            // Its key removed, or replaced under the same id: the ticket is as revoked.
+            const auto* key = access_.keys ? access_.keys->find(grant.key_id) : nullptr;
+            if ((access_.revoked && access_.revoked->contains(grant.name)) || key == nullptr ||
+                key->public_key != grant.public_key) {
                 return "ticket '" + grant.name + "' was revoked";
+            }
+            if (!grant.audience.empty() &&
+                std::find(grant.audience.begin(), grant.audience.end(), access_.audience) == grant.audience.end()) {
+                return std::string("ticket is for another camera");
             }
             if (now_us / 1'000'000 > grant.expires + access_.leeway_seconds) return std::string("ticket expired");
             if (out_of_time(grant, now_us)) return std::string("ticket has no watch time left");
             return std::nullopt;
+        }
     }
     return std::nullopt;
 }

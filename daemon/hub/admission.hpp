@@ -108,7 +108,8 @@ public:
     }
 
 private:
-    AdmissionDecision check_ticket(const Presented& presented, std::int64_t now_us) const;
+    // authentic: whether the ticket's signature verified (a refusal then is no guess).
+    AdmissionDecision check_ticket(const Presented& presented, std::int64_t now_us, bool& authentic) const;
     bool out_of_time(const Grant& grant, std::int64_t now_us) const;
 
     int max_viewers_;

@@ -135,12 +135,16 @@ TEST_CASE("tickets: not before, expiry and audience, with the clock leeway") {
     ticket.expires = kNow + 200;
     ticket.audience = {"porch", "garden"};
     const auto text = mint_ticket(ticket, key, key.id);
-    CHECK(verify_error(text, keys, {kNow, 0, {}}) == "ticket is not valid yet");
-    CHECK(verify_error(text, keys, {kNow, 100, {}}).empty());  // the leeway forgives a minter's fast clock
+    CHECK(verify_error(text, keys, {kNow, 0, "porch"}) == "ticket is not valid yet");
+    CHECK(verify_error(text, keys, {kNow, 100, "porch"}).empty());  // the leeway forgives a minter's fast clock
     CHECK(verify_error(text, keys, {kNow + 150, 0, "garden"}).empty());
     CHECK(verify_error(text, keys, {kNow + 150, 0, "kitchen"}) == "ticket is for another camera");
-    CHECK(verify_error(text, keys, {kNow + 201, 0, {}}) == "ticket expired");
-    CHECK(verify_error(text, keys, {kNow + 201, 5, {}}).empty());
+    // A camera without a name accepts only tickets that name none (RFC 7519 4.1.3).
+    CHECK(verify_error(text, keys, {kNow + 150, 0, {}}) == "ticket is for another camera");
+    ticket.audience.clear();
+    CHECK(verify_error(mint_ticket(ticket, key, key.id), keys, {kNow + 150, 0, "kitchen"}).empty());
+    CHECK(verify_error(text, keys, {kNow + 201, 0, "porch"}) == "ticket expired");
+    CHECK(verify_error(text, keys, {kNow + 201, 5, "porch"}).empty());
 }
 
 TEST_CASE("tickets: the PEM private key holds RFC 8037's example key as openssl writes it, and round-trips") {
@@ -194,6 +198,7 @@ TEST_CASE("tickets: times are read as ISO 8601 UTC, dates, unix seconds and offs
     CHECK(parse_time("@1800000000", 0) == 1'800'000'000);
     CHECK(parse_time("+90m", 1000) == 1000 + 5400);
     CHECK(parse_time("+7d", 0) == 7 * 86400);
+    CHECK(parse_time("-1d", 100'000) == 100'000 - 86400);
     for (const auto* bad : {"", "tomorrow", "2027-1-15", "2027-01-15T08:30:00", "+5y", "+m", "@x", "2027-01-15Z"}) {
         CHECK_FALSE(parse_time(bad, 0));
     }

@@ -181,3 +181,45 @@ TEST_CASE("admission: tickets: revoked, over max_streams, out of watch time; and
     admission.set_access(policy);
     CHECK(admission.why_not_allowed(pass_grant, now_s * 1'000'000) == "ticket 'P1' was revoked");
 }
+
+TEST_CASE("admission: tickets: a genuine ticket refused is no failed attempt; a key replaced under its id ends its tickets") {
+    const auto key = new_signing_key("shop");
+    std::string error;
+    const auto keys_file = [&](const SigningKey& signing) {
+        return std::make_shared<const TicketKeys>(*TicketKeys::parse(format_key_line(signing.public_key), "keys", error));
+    };
+    AccessPolicy policy;
+    policy.tickets = true;
+    policy.keys = keys_file(key);
+    policy.leeway_seconds = 0;
+    policy.max_failures = 2;
+    Admission admission(10, GreetingLimits{}, policy);
+    const auto now_s = wall_clock_us() / 1'000'000;
+    Ticket expired;
+    expired.id = "old";
+    expired.subject = "carol";
+    expired.expires = now_s - 60;
+    const auto expired_text = mint_ticket(expired, key, key.id);
+    // Three expired tickets from one address: each refused as expired, never rate-limited.
+    for (int i = 0; i < 3; ++i) CHECK(admission.decide(with_token(expired_text), 0).detail == "ticket expired");
+    // Two forged ones are failures: the address is then limited.
+    const auto forger = new_signing_key("shop");
+    auto good = expired;
+    good.id = "good";
+    good.expires = now_s + 3600;
+    for (int i = 0; i < 2; ++i) {
+        CHECK(admission.decide(with_token(mint_ticket(good, forger, "shop")), 0).detail ==
+              "ticket signature is not valid");
+    }
+    CHECK(*admission.decide(with_token(mint_ticket(good, key, "shop")), 0).refused == Rejection::rate_limited);
+
+    const auto admitted = admission.decide(with_token(mint_ticket(good, key, "shop"), "127.0.0.9"), 0);
+    REQUIRE(static_cast<bool>(admitted));
+    CHECK_FALSE(admission.why_not_allowed(admitted.grant, wall_clock_us()));
+    policy.keys = keys_file(new_signing_key("shop"));  // same id, another key
+    admission.set_access(policy);
+    CHECK(admission.why_not_allowed(admitted.grant, wall_clock_us()) == "ticket 'good' was revoked");
+    policy.tickets = false;
+    admission.set_access(policy);
+    CHECK(admission.why_not_allowed(admitted.grant, wall_clock_us()) == "tickets are no longer accepted (access.mode)");
+}
