@@ -420,8 +420,8 @@ constexpr std::array kKeys = {
         "ids of revoked tickets, one a line ('camstreamd ticket revoke ID'); a missing file revokes none"),
     text_key<&Settings::access, &AccessSettings::ticket_audience, ValueKind::string>(
         "access", "ticket_audience", live,
-        "this camera's name: tickets must carry it in 'aud' (so one shop key can sell several cameras apart); "
-        "empty: not checked"),
+        "this camera's name: a ticket with an 'aud' must name it (so one shop key can sell several cameras "
+        "apart); empty: only tickets without an 'aud' are accepted"),
     duration_key<&Settings::access, &AccessSettings::clock_leeway>(
         "access", "clock_leeway", 0ms, 1h, live,
         "clock difference forgiven between the ticket minter and this camera, on a ticket's start and expiry"),
