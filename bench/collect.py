@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import sqlite3
 import statistics
 import subprocess
 from pathlib import Path
@@ -68,6 +69,8 @@ def loadgen_figures(run, log_figures):
     fast = run["fast"]
     stalled = run["stalled_viewers"]
     churn = run["churn"]
+    hello = run.get("hello_latency_ms") or {}
+    quiet = daemon.get("quiet_baseline") or {}
     churn_seconds = max(run["duration_s"] - run["connect_s"], 1e-9)
     # Per protocol (a mixed run's halves); None for a protocol the run did not speak.
     by_protocol = run.get("by_protocol") or {}
@@ -122,6 +125,24 @@ def loadgen_figures(run, log_figures):
         "churn_failed": churn["failed"] + churn["rejected"],
         "churn_skipped": churn["skipped"],
         "churn_per_s": churn["completed"] / churn_seconds if churn["rate"] else 0,
+        # Admission (issue 11): hello latency (connect() to the server's answer),
+        # what the churn admitted in the window, and its CPU over the run's
+        # own quiet baseline (camstream-loadgen --quiet-baseline).
+        "connect_s": run.get("connect_s"),
+        "rejected": run.get("rejected"),
+        "hello_steady_p50_ms": hello.get("steady", {}).get("p50"),
+        "hello_steady_p99_ms": hello.get("steady", {}).get("p99"),
+        "hello_steady_max_ms": hello.get("steady", {}).get("max"),
+        "hello_churn_p50_ms": hello.get("churn_in_window", {}).get("p50"),
+        "hello_churn_p99_ms": hello.get("churn_in_window", {}).get("p99"),
+        "hello_churn_max_ms": hello.get("churn_in_window", {}).get("max"),
+        "churn_accepted_in_window": churn.get("accepted_in_window"),
+        "churn_rejected_in_window": churn.get("rejected_in_window"),
+        "churn_admissions_per_s": (churn["accepted_in_window"] / run["measured_s"])
+                                  if churn.get("accepted_in_window") is not None and run["measured_s"] else None,
+        "quiet_daemon_cpu_percent_of_one_core": (100 * quiet["cpu_s"] / quiet["seconds"])
+                                                if quiet.get("cpu_s") is not None and quiet.get("seconds") else None,
+        "churn_cpu_per_admission_us": quiet.get("churn_cpu_per_admission_us"),
         "send_latency_p50_ms": log_figures["send_latency_p50_ms"],
         "send_latency_p99_ms": log_figures["send_latency_p99_ms"],
         "send_latency_p99_ms_max": log_figures["send_latency_p99_ms_max"],
@@ -139,12 +160,31 @@ def summarise(runs):
     }
 
 
+def ledger_figures(path):
+    """The watch-time ledger a run's daemon wrote (issue 11), if it had one:
+    its sessions, so that they can be held against the sessions the load
+    generator opened."""
+    if not path.exists():
+        return {"ledger_sessions": None, "ledger_sessions_open": None}
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            total, still_open = db.execute(
+                "SELECT count(*), coalesce(sum(ended IS NULL), 0) FROM sessions").fetchone()
+    except sqlite3.Error:
+        return {"ledger_sessions": None, "ledger_sessions_open": None}
+    return {"ledger_sessions": total, "ledger_sessions_open": still_open}
+
+
 def loadgen_case(folder, stem_prefix):
     runs = []
     for path in sorted(folder.glob(f"{stem_prefix}-*.json")):
         run = json.loads(path.read_text())
         log = daemon_log_figures(path.with_suffix(".log"), run["viewers"] - run["stalled"])
-        runs.append({"file": path.name, "figures": loadgen_figures(run, log),
+        figures = loadgen_figures(run, log)
+        figures.update(ledger_figures(path.with_suffix(".sqlite")))
+        # Sessions the daemon admitted in the run: steady viewers and churn, whole run.
+        figures["sessions_opened"] = run["accepted"] + run["churn"]["completed"]
+        runs.append({"file": path.name, "figures": figures,
                      "daemon_stopped": log["stopped"], "loadgen": run})
     return summarise(runs) if runs else None
 
@@ -234,6 +274,31 @@ def main():
             for a, b in zip(http_runs, tcp_runs)
             if a["figures"]["frames_per_daemon_cpu_s"] and b["figures"]["frames_per_daemon_cpu_s"]]
     results["http"] = http or None
+
+    # Issue 11: admission with tickets. 1000 ticketed viewers at once; churn
+    # with tickets, open with the ledger, and open without it (admission as
+    # before issue 11), back to back in each repetition.
+    admission = {}
+    for access in ("tickets", "open"):
+        burst = loadgen_case(logs / "admission", f"burst-{access}-1000")
+        if burst:
+            admission[f"burst-{access}-1000"] = burst
+    for access in ("tickets", "open-ledger", "open"):
+        collected = loadgen_case(logs / "admission", f"churn-{access}-50")
+        if collected:
+            admission[f"churn-{access}"] = collected
+    for other in ("open", "open-ledger"):
+        ours = admission.get("churn-tickets", {}).get("median", {}).get("churn_cpu_per_admission_us")
+        theirs = admission.get(f"churn-{other}", {}).get("median", {}).get("churn_cpu_per_admission_us")
+        admission[f"cpu_per_admission_ratio_tickets_to_{other}"] = ours / theirs if ours and theirs else None
+        # Each repetition's own ratio (its runs were back to back).
+        mine = admission.get("churn-tickets", {}).get("runs", [])
+        yours = admission.get(f"churn-{other}", {}).get("runs", [])
+        admission[f"cpu_per_admission_ratio_pairs_tickets_to_{other}"] = [
+            a["figures"]["churn_cpu_per_admission_us"] / b["figures"]["churn_cpu_per_admission_us"]
+            for a, b in zip(mine, yours)
+            if a["figures"]["churn_cpu_per_admission_us"] and b["figures"]["churn_cpu_per_admission_us"]]
+    results["admission"] = admission or None
 
     encode_runs = [json.loads(p.read_text()) for p in sorted((logs / "encode").glob("encode-*.json"))]
     encode = {}

@@ -109,6 +109,98 @@ def print_http(r):
               + " frames per CPU-s.")
 
 
+ADMISSION_KINDS = (("churn-tickets", "tickets (+ ledger)"),
+                   ("churn-open-ledger", "open + ledger"),
+                   ("churn-open", "open, no ledger"))
+
+
+def admission_targets(r):
+    """(target, measured, pass) for the performance part of issue 11."""
+    rows = []
+    adm = r.get("admission") or {}
+    burst = (adm.get("burst-tickets-1000") or {}).get("median")
+    if burst:
+        rows.append(("1000 ticketed viewers connecting at once: all admitted",
+                     f"{fmt(burst['accepted'])} of 1,000 in {fmt(burst['connect_s'], 2)} s "
+                     f"(refused {fmt(burst['rejected'])}); hello p50 / p99 "
+                     f"{fmt(burst['hello_steady_p50_ms'], 2)} / {fmt(burst['hello_steady_p99_ms'], 2)} ms",
+                     burst["accepted"] == 1000))
+        rows.append(("then steady (640×480 @ 5 fps): worst viewer ≥ 99 % of frames",
+                     f"worst viewer {pct(burst['fast_fraction_of_captured_min'])} of frames captured "
+                     f"({pct(burst['fast_fraction_min'])} of 5 fps × {fmt(burst['measured_s'], 1)} s)",
+                     burst["fast_fraction_of_captured_min"] >= 0.99))
+    churn = (adm.get("churn-tickets") or {}).get("median")
+    if churn:
+        rows.append(("churn 200/s with tickets beside 50 steady viewers: steady viewers ≥ 99 % of frames",
+                     f"worst viewer {pct(churn['fast_fraction_of_captured_min'])} of frames captured; "
+                     f"{fmt(churn['churn_admissions_per_s'], 0)} admissions/s in the window, "
+                     f"{fmt(churn['churn_rejected_in_window'])} refused",
+                     churn["fast_fraction_of_captured_min"] >= 0.99))
+        ratio = adm.get("cpu_per_admission_ratio_tickets_to_open")
+        rows.append(("churn with tickets: hello latency p99, daemon CPU per admission (recorded)",
+                     f"hello p99 {fmt(churn['hello_churn_p99_ms'], 2)} ms; "
+                     f"{fmt(churn['churn_cpu_per_admission_us'], 0)} µs per admission, "
+                     f"{fmt(ratio, 2)}× open's", True))
+        opened, ledger = churn.get("sessions_opened"), churn.get("ledger_sessions")
+        # At least: a churn connection still waiting for its answer when the
+        # run ended may have been admitted without the load generator seeing it.
+        rows.append(("the ledger holds every session of the churn run (after SIGTERM, none open)",
+                     f"{fmt(ledger)} sessions for {fmt(opened)} admitted, {fmt(churn.get('ledger_sessions_open'))} open",
+                     ledger is not None and opened is not None and ledger >= opened
+                     and churn.get("ledger_sessions_open") == 0))
+    return rows
+
+
+def print_admission(r):
+    adm = r.get("admission") or {}
+    print("\n### Admission with tickets (issue 11)\n")
+    print("| target | measured (median) | result |")
+    print("|---|---|---|")
+    for target, measured, ok in admission_targets(r):
+        print(f"| {target} | {measured} | {verdict(ok)} |")
+    burst = adm.get("burst-tickets-1000")
+    if burst:
+        f = burst["median"]
+        o = (adm.get("burst-open-1000") or {}).get("median") or {}
+        print("\n| 1000 ticketed viewers at once | median | the same burst, open (no ledger) |")
+        print("|---|---|---|")
+        print(f"| admitted, time until all were in | {fmt(f['accepted'])} in {fmt(f['connect_s'], 2)} s "
+              f"({fmt(f['accepted'] / f['connect_s'] if f['connect_s'] else None, 0)} per s) "
+              f"| {fmt(o.get('accepted'))} in {fmt(o.get('connect_s'), 2)} s |")
+        print(f"| hello latency (connect() → ServerHello, 64 in flight) p50 / p99 / max | "
+              f"{fmt(f['hello_steady_p50_ms'], 2)} / {fmt(f['hello_steady_p99_ms'], 2)} / {fmt(f['hello_steady_max_ms'], 1)} ms "
+              f"| {fmt(o.get('hello_steady_p50_ms'), 2)} / {fmt(o.get('hello_steady_p99_ms'), 2)} / "
+              f"{fmt(o.get('hello_steady_max_ms'), 1)} ms |")
+        print(f"| steady viewers' frames, worst (of captured / of fps × s) | {pct(f['fast_fraction_of_captured_min'])} / "
+              f"{pct(f['fast_fraction_min'])} over {fmt(f['measured_s'], 1)} s | (connecting only) |")
+        print(f"| end-to-end latency p50 / p99 | {fmt(f['latency_p50_ms'], 2)} / {fmt(f['latency_p99_ms'], 2)} ms | |")
+        print(f"| daemon CPU in the steady window | {fmt(f['daemon_cpu_percent_of_one_core'], 1)} % of a core | |")
+        print(f"| RSS max, anonymous max | {fmt(f['rss_max_kib'] / MIB, 1)} MiB, {fmt(f['rss_anon_max_kib'] / MIB, 1)} MiB | |")
+        print(f"| ledger sessions after SIGTERM | {fmt(f['ledger_sessions'])} (open: {fmt(f['ledger_sessions_open'])}) | |")
+    if any(adm.get(kind) for kind, _ in ADMISSION_KINDS):
+        print("\n| churn 200/s beside 50 viewers, 1280×720 @ 30 | runs | admissions in window (/s) | refused "
+              "| hello p50 / p99 / max (ms) | steady viewers, worst | daemon CPU, quiet → churn (% of a core) "
+              "| CPU per admission (µs) | ledger sessions / admitted |")
+        print("|---|---:|---|---:|---|---:|---|---:|---|")
+        for kind, title in ADMISSION_KINDS:
+            c = adm.get(kind)
+            if not c:
+                continue
+            f = c["median"]
+            print(f"| {title} | {len(c['runs'])} | {fmt(f['churn_accepted_in_window'])} ({fmt(f['churn_admissions_per_s'], 0)}) "
+                  f"| {fmt(f['churn_rejected_in_window'])} "
+                  f"| {fmt(f['hello_churn_p50_ms'], 2)} / {fmt(f['hello_churn_p99_ms'], 2)} / {fmt(f['hello_churn_max_ms'], 1)} "
+                  f"| {pct(f['fast_fraction_of_captured_min'])} "
+                  f"| {fmt(f['quiet_daemon_cpu_percent_of_one_core'], 1)} → {fmt(f['daemon_cpu_percent_of_one_core'], 1)} "
+                  f"| {fmt(f['churn_cpu_per_admission_us'], 0)} | {fmt(f['ledger_sessions'])} / {fmt(f['sessions_opened'])} |")
+        for other, title in (("open", "open without a ledger"), ("open-ledger", "open with the ledger")):
+            ratio = adm.get(f"cpu_per_admission_ratio_tickets_to_{other}")
+            pairs = adm.get(f"cpu_per_admission_ratio_pairs_tickets_to_{other}") or []
+            if ratio is not None:
+                print(f"\nCPU per admission, tickets ÷ {title}: **{fmt(ratio, 2)}×** (median ÷ median); "
+                      f"per repetition: " + ", ".join(f"{fmt(x, 2)}×" for x in pairs) + ".")
+
+
 def targets(r):
     """(target, measured, pass) for each target of issue 3."""
     rows = []
@@ -203,6 +295,8 @@ def main():
     print_others(r)
     if r.get("http"):
         print_http(r)
+    if r.get("admission"):
+        print_admission(r)
 
 
 def print_fanout(r):

@@ -202,6 +202,7 @@ void Connection::finish(std::string why, double now_s) {
 
 void Connection::on_accepted(double nominal_fps) {
     accepted_ = true;
+    answered_at_ = now_s_;
     nominal_fps_ = nominal_fps;
     if (role_ == Role::stalled) stalled_since_ = now_s_;
     if (role_ == Role::churn) finish("churned", now_s_);
@@ -209,6 +210,7 @@ void Connection::on_accepted(double nominal_fps) {
 
 void Connection::on_rejected(std::string_view reason) {
     rejected_ = true;
+    answered_at_ = now_s_;
     finish("rejected: " + std::string(reason), now_s_);
 }
 

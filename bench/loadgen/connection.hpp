@@ -69,6 +69,9 @@ public:
     bool handshaking() const { return phase_ != Phase::finished && !accepted_; }
     double opened_at() const { return opened_at_; }
     std::optional<double> connected_at() const { return connected_at_; }
+    // When the server's answer to the hello arrived (ServerHello, or the HTTP
+    // response head), accepting or refusing; hello latency is this minus opened_at().
+    std::optional<double> answered_at() const { return answered_at_; }
     std::uint16_t local_port() const { return local_port_; }
     double nominal_fps() const { return nominal_fps_; }
     std::uint64_t frames_in_window() const { return frames_in_window_; }
@@ -114,6 +117,7 @@ private:
     std::uint64_t frames_in_window_ = 0;
     std::uint64_t gaps_in_window_ = 0;
     std::optional<double> connected_at_;
+    std::optional<double> answered_at_;
     std::optional<double> stalled_since_;
     std::optional<double> server_closed_at_;
     std::optional<double> finished_at_;

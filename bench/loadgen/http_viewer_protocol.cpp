@@ -200,14 +200,16 @@ void MultipartReader::end_of_part(ViewerEvents& events) {
 
 // --- HttpViewerProtocol ---------------------------------------------------------
 
-HttpViewerProtocol::HttpViewerProtocol() {
+HttpViewerProtocol::HttpViewerProtocol(std::string bearer) : bearer_(std::move(bearer)) {
     http_parser_init(&parser_, HTTP_RESPONSE);
     parser_.data = this;
 }
 
 std::vector<std::uint8_t> HttpViewerProtocol::opening_request() const {
-    // Uncapped (no ?fps=), no token: the fan-out worst case, as the TCP viewer's hello.
-    constexpr std::string_view request = "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    // Uncapped (no ?fps=): the fan-out worst case, as the TCP viewer's hello.
+    std::string request = "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    if (!bearer_.empty()) request += "Authorization: Bearer " + bearer_ + "\r\n";
+    request += "\r\n";
     return {request.begin(), request.end()};
 }
 

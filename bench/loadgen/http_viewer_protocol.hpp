@@ -60,7 +60,8 @@ private:
 
 class HttpViewerProtocol final : public ViewerProtocol {
 public:
-    HttpViewerProtocol();
+    // `bearer`: sent as `Authorization: Bearer BEARER` (a token or a ticket; empty: no header).
+    explicit HttpViewerProtocol(std::string bearer = {});
 
     ProtocolKind kind() const override { return ProtocolKind::http_mjpeg; }
     std::vector<std::uint8_t> opening_request() const override;
@@ -79,6 +80,7 @@ private:
     int start_stream();
     int fail(std::string why);
 
+    std::string bearer_;
     http_parser parser_{};
     ViewerEvents* events_ = nullptr;  // set for the duration of feed()
     // The response's header being read; only Content-Type is kept.

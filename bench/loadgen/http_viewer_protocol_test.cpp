@@ -1,8 +1,12 @@
 // The load generator's HTTP viewer against the bytes camstreamd sends for
 // GET /stream (daemon/http/http_protocol.cpp), split anywhere, and against
-// what a broken stream looks like.
+// what a broken stream looks like; and how both viewer protocols present a
+// credential (--credentials).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include "http_viewer_protocol.hpp"
+#include "tcp_viewer_protocol.hpp"
+
+#include "decoder.hpp"
 
 #include <doctest/doctest.h>
 
@@ -75,6 +79,39 @@ TEST_CASE("the opening request asks for the stream, uncapped") {
     CHECK(std::string(request.begin(), request.end()) == "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     CHECK(HttpViewerProtocol().kind() == ProtocolKind::http_mjpeg);
     CHECK(protocol_name(ProtocolKind::http_mjpeg) == "http");
+}
+
+TEST_CASE("a viewer with a credential presents it: HTTP as a Bearer header, TCP in the hello's token field") {
+    const std::string ticket = "eyJhbGciOiJFZERTQSJ9.eyJqdGkiOiJ0LTEifQ.c2lnbmF0dXJl";
+    const auto request = HttpViewerProtocol(ticket).opening_request();
+    CHECK(std::string(request.begin(), request.end()) ==
+          "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ticket + "\r\n\r\n");
+
+    const auto hello_bytes = TcpViewerProtocol(ticket).opening_request();
+    camstream::wire::ClientHelloDecoder decoder;
+    std::span<const std::uint8_t> input(hello_bytes);
+    REQUIRE(decoder.feed(input) == camstream::wire::DecodeStatus::item);
+    CHECK(decoder.hello().token == ticket);
+    CHECK(decoder.hello().max_fps == 0);
+    CHECK(input.empty());
+
+    const auto plain = TcpViewerProtocol().opening_request();
+    camstream::wire::ClientHelloDecoder plain_decoder;
+    std::span<const std::uint8_t> plain_input(plain);
+    REQUIRE(plain_decoder.feed(plain_input) == camstream::wire::DecodeStatus::item);
+    CHECK(plain_decoder.hello().token.empty());
+}
+
+TEST_CASE("a 401 is a refusal with the server's reason") {
+    const std::string body = "ticket expired\n";
+    const std::string response = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"camstream\"\r\n"
+                                 "Content-Type: text/plain\r\nContent-Length: " +
+                                 std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    HttpViewerProtocol protocol("a.b.c");
+    Recorder events;
+    REQUIRE(feed(protocol, events, response, {30}));
+    CHECK(events.accepted == 0);
+    CHECK(events.rejected == std::vector<std::string>{"401 ticket expired"});
 }
 
 TEST_CASE("a stream is accepted, and each part is a frame once its last JPEG byte arrives, however it is split") {

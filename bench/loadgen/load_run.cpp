@@ -59,6 +59,7 @@ private:
     double now() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
     void open_steady_viewers(double t);
     void maybe_start_window(double t);
+    void maybe_quiet_baseline(double t);
     void spawn_churn(double t);
     void spawn_idle(double t);
     void reap_idle();
@@ -91,6 +92,10 @@ private:
     bool all_connected_ = false;
     double window_start_at_ = 0;
     double window_opened_at_ = 0;
+    bool churn_started_ = false;
+    double quiet_start_at_ = 0;  // --quiet-baseline: its edges on the run clock
+    double quiet_end_at_ = 0;
+    double quiet_opened_at_ = 0;
     double next_churn_at_ = 0;
     double next_idle_at_ = 0;
     double next_trickle_at_ = 0;
@@ -115,15 +120,23 @@ RunResult Runner::run() {
                 window_start_at_ = std::min(t + settings_.warmup_s, end_at);
                 next_churn_at_ = t;
                 next_idle_at_ = t;
+                churn_started_ = settings_.quiet_baseline_s == 0;
+                if (!churn_started_) {
+                    // Warm-up, then the quiet baseline, then churn; the window after it settled.
+                    quiet_start_at_ = t + settings_.warmup_s;
+                    quiet_end_at_ = quiet_start_at_ + settings_.quiet_baseline_s;
+                    window_start_at_ = std::min(quiet_end_at_ + kChurnSettleSeconds, end_at);
+                }
             }
         }
+        maybe_quiet_baseline(t);
         maybe_start_window(t);
-        if (all_connected_ && settings_.churn_rate > 0) spawn_churn(t);
+        if (all_connected_ && churn_started_ && settings_.churn_rate > 0) spawn_churn(t);
         if (all_connected_ && settings_.idle > 0) spawn_idle(t);
         on_timer(t);
         // Wake in time for the next churn connection; otherwise at least every 10 ms.
         int timeout_ms = 10;
-        if (all_connected_ && settings_.churn_rate > 0) {
+        if (all_connected_ && churn_started_ && settings_.churn_rate > 0) {
             timeout_ms = std::clamp(static_cast<int>((next_churn_at_ - t) * 1000), 0, 10);
         }
         poll_once(timeout_ms);
@@ -135,9 +148,24 @@ RunResult Runner::run() {
     return std::move(result_);
 }
 
+// Counts a refusal under the server's text ("rejected: TEXT"), keeping a few kinds.
+void count_refusal(std::map<std::string, std::uint64_t>& reasons, const std::string& ending) {
+    constexpr std::string_view prefix = "rejected: ";
+    auto reason = ending.starts_with(prefix) ? ending.substr(prefix.size()) : ending;
+    if (!reasons.contains(reason) && reasons.size() >= kRefusalReasonKinds) reason = "other";
+    ++reasons[reason];
+}
+
 Connection* Runner::open_connection(Role role, double t) {
     const auto kind = settings_.protocol_of(opened_per_role_[static_cast<std::size_t>(role)]++);
-    auto connection = std::make_unique<Connection>(role, make_viewer_protocol(kind), result_.recorder, t);
+    std::string credential;
+    if (role == Role::churn) {
+        credential = settings_.credential_of_churn(result_.churn.started);
+    } else if (role != Role::idle) {
+        credential = settings_.credential_of_steady(result_.viewers.size());
+    }
+    auto connection =
+        std::make_unique<Connection>(role, make_viewer_protocol(kind, std::move(credential)), result_.recorder, t);
     std::string error;
     const bool opened = connection->open(settings_.target_of(kind), settings_.bind, error);
     Connection* raw = connection.get();
@@ -177,6 +205,20 @@ void Runner::open_steady_viewers(double t) {
         open_connection(stalled ? Role::stalled : Role::fast, t);
         ++next_steady_;
         ++in_handshake;
+    }
+}
+
+void Runner::maybe_quiet_baseline(double t) {
+    if (!all_connected_ || churn_started_) return;
+    if (quiet_opened_at_ == 0 && t >= quiet_start_at_) {
+        result_.daemon_quiet_start = probe_.sample();
+        quiet_opened_at_ = t;
+    }
+    if (quiet_opened_at_ > 0 && t >= quiet_end_at_) {
+        result_.daemon_quiet_end = probe_.sample();
+        result_.quiet_seconds = t - quiet_opened_at_;
+        churn_started_ = true;
+        next_churn_at_ = t;
     }
 }
 
@@ -232,11 +274,7 @@ void Runner::reap_idle() {
             if (idler.rejected()) {
                 ++idle.refused;
                 // The ending reads "rejected: <the server's text>"; the text is the kind.
-                auto reason = idler.ending().substr(std::string_view("rejected: ").size());
-                if (!idle.refusal_reasons.contains(reason) && idle.refusal_reasons.size() >= kRefusalReasonKinds) {
-                    reason = "other";
-                }
-                ++idle.refusal_reasons[reason];
+                count_refusal(idle.refusal_reasons, idler.ending());
             } else {
                 ++idle.closed_without_reason;
             }
@@ -332,12 +370,25 @@ void Runner::reap_churn() {
             ++it;
             continue;
         }
+        auto& churn = result_.churn;
         if (churner.accepted()) {
-            ++result_.churn.completed;
+            ++churn.completed;
         } else if (churner.rejected()) {
-            ++result_.churn.rejected;
+            ++churn.rejected;
+            count_refusal(churn.refusal_reasons, churner.ending());
         } else {
-            ++result_.churn.failed;
+            ++churn.failed;
+        }
+        // Reaped right after the poll that finished it, so "in the window" is
+        // whether the answer came after the window opened and it is still open.
+        const auto answered = churner.answered_at();
+        if (answered && result_.recorder.open && *answered >= window_opened_at_) {
+            churn.accepted_in_window += churner.accepted();
+            churn.rejected_in_window += churner.rejected();
+            // Bounded like the frame latencies: an hour at 2000/s would be 7.2 million.
+            if (churn.hello_latency_in_window_s.size() < result_.recorder.latency_capacity) {
+                churn.hello_latency_in_window_s.push_back(*answered - churner.opened_at());
+            }
         }
         registered_.erase(&churner);
         it = churners_.erase(it);

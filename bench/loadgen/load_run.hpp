@@ -21,6 +21,12 @@ struct ChurnCounts {
     std::uint64_t rejected = 0;
     std::uint64_t failed = 0;     // connect error, reset, timeout
     std::uint64_t skipped = 0;    // not started: too many still in their handshake
+    // Answered while the measured window was open: the admissions the
+    // window's daemon CPU paid for, and their hello latency (connect() to answer).
+    std::uint64_t accepted_in_window = 0;
+    std::uint64_t rejected_in_window = 0;
+    std::vector<double> hello_latency_in_window_s;
+    std::map<std::string, std::uint64_t> refusal_reasons;  // the server's text, a few kinds at most
 };
 
 // Idle connections (never a hello): how the server ended each one, and when.
@@ -51,6 +57,10 @@ struct RunResult {
     std::optional<DaemonSample> daemon_window_start;
     std::optional<DaemonSample> daemon_window_end;
     std::optional<DaemonSample> daemon_after_close;
+    // --quiet-baseline: the daemon before the churn started, steady viewers only.
+    std::optional<DaemonSample> daemon_quiet_start;
+    std::optional<DaemonSample> daemon_quiet_end;
+    double quiet_seconds = 0;
     double loadgen_cpu_seconds = 0;  // this process, in the window: it shares the machine's cores
     long rss_max_in_window_kib = 0;
     long rss_anon_max_in_window_kib = 0;

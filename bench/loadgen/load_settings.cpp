@@ -1,8 +1,11 @@
 // LoadSettings: see load_settings.hpp.
 #include "load_settings.hpp"
 
+#include "wire.hpp"
+
 #include <CLI/CLI.hpp>
 
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -17,6 +20,46 @@ std::optional<LoopbackAddress> loopback_target(const std::string& option, const 
         exit_code = 2;
     }
     return address;
+}
+
+// Reads --credentials: one token or ticket per line; blank lines and lines
+// starting with '#' are skipped, a trailing '\r' is dropped. Each must fit the
+// hello's token field (wire::encode() would cut a longer one short, and the
+// daemon would judge a different credential) and be printable ASCII without
+// spaces, so it can stand in an HTTP header as it is.
+bool read_credentials(const std::string& path, std::vector<std::string>& out, std::string& error) {
+    std::ifstream in(path);
+    if (!in) {
+        error = "cannot read " + path;
+        return false;
+    }
+    std::string line;
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty() || line.front() == '#') continue;
+        const auto where = path + " line " + std::to_string(number);
+        if (line.size() > wire::kMaxTokenLength) {
+            error = where + ": " + std::to_string(line.size()) + " bytes, more than the hello's token field takes (" +
+                    std::to_string(wire::kMaxTokenLength) + ", protocol/wire.hpp kMaxTokenLength)";
+            return false;
+        }
+        for (const char c : line) {
+            if (c <= ' ' || c > '~') {
+                error = where + ": a credential is printable ASCII without spaces";
+                return false;
+            }
+        }
+        if (out.size() >= kMaxCredentials) {
+            error = path + ": more than " + std::to_string(kMaxCredentials) + " credentials";
+            return false;
+        }
+        out.push_back(std::move(line));
+    }
+    if (out.empty()) {
+        error = path + ": no credentials in it";
+        return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -61,6 +104,10 @@ std::optional<LoadSettings> parse_load_settings(int argc, char** argv, int& exit
         ->check(CLI::PositiveNumber);
     app.add_option("--churn-rate", settings.churn_rate, "extra connects + disconnects per second")
         ->check(CLI::Range(0.0, kMaxChurnRate));
+    app.add_option("--quiet-baseline", settings.quiet_baseline_s,
+                   "with --churn-rate: measure the daemon's CPU this many seconds without churn after the "
+                   "warm-up, then start the churn; the window opens 1 s later")
+        ->check(CLI::Range(0.0, kMaxDurationSeconds));
     app.add_option("--source-fps", settings.source_fps, "source frame rate for fractions (default: announced)")
         ->check(CLI::NonNegativeNumber);
     app.add_option("--idle", settings.idle,
@@ -69,6 +116,10 @@ std::optional<LoadSettings> parse_load_settings(int argc, char** argv, int& exit
     app.add_option("--idle-rate", settings.idle_rate, "idle connections opened per second, at most")
         ->check(CLI::Range(0.1, kMaxIdleRate))
         ->capture_default_str();
+    app.add_option("--credentials", settings.credentials_file,
+                   "a file of tokens or tickets, one per line: steady viewer i presents line i mod N (TCP: in "
+                   "the hello's token field; HTTP: Authorization: Bearer); churn connections cycle through "
+                   "the lines after the steady viewers' (all lines if there are none)");
     std::string bind;
     app.add_option("--bind", bind, "local address every connection is made from, loopback only (e.g. 127.0.0.2)");
     try {
@@ -107,6 +158,12 @@ std::optional<LoadSettings> parse_load_settings(int argc, char** argv, int& exit
         return std::nullopt;
     }
     std::string error;
+    if (!settings.credentials_file.empty() &&
+        !read_credentials(settings.credentials_file, settings.credentials, error)) {
+        std::cerr << "camstream-loadgen: --credentials: " << error << "\n";
+        exit_code = 1;
+        return std::nullopt;
+    }
     if (!bind.empty()) {
         // Same rule as the target: a source address on this machine's loopback, or nothing.
         settings.bind = parse_loopback_host(bind, 0, error);
@@ -135,6 +192,17 @@ std::optional<LoadSettings> parse_load_settings(int argc, char** argv, int& exit
     }
     if (settings.warmup_s >= settings.duration_s) {
         std::cerr << "camstream-loadgen: --warmup must be shorter than --duration\n";
+        exit_code = 1;
+        return std::nullopt;
+    }
+    if (settings.quiet_baseline_s > 0 && settings.churn_rate == 0) {
+        std::cerr << "camstream-loadgen: --quiet-baseline needs --churn-rate\n";
+        exit_code = 1;
+        return std::nullopt;
+    }
+    if (settings.quiet_baseline_s > 0 &&
+        settings.warmup_s + settings.quiet_baseline_s + kChurnSettleSeconds >= settings.duration_s) {
+        std::cerr << "camstream-loadgen: --warmup + --quiet-baseline + 1 s must be shorter than --duration\n";
         exit_code = 1;
         return std::nullopt;
     }

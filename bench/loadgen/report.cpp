@@ -4,6 +4,8 @@
 #include "json_writer.hpp"
 
 #include <algorithm>
+#include <map>
+#include <string>
 #include <vector>
 
 namespace camstream::bench {
@@ -25,6 +27,13 @@ JsonObject spread(const std::vector<T>& values) {
     return out.add("min", static_cast<double>(*std::min_element(values.begin(), values.end())))
         .add("median", percentile(values, 0.5))
         .add("max", static_cast<double>(*std::max_element(values.begin(), values.end())));
+}
+
+// Daemon CPU between two samples: the scheduler's nanosecond figure when it
+// gives one, the 10 ms tick count otherwise.
+double precise_cpu(const DaemonSample& start, const DaemonSample& end) {
+    const double cpu = end.cpu_seconds_precise - start.cpu_seconds_precise;
+    return cpu > 0 ? cpu : end.cpu_seconds - start.cpu_seconds;
 }
 
 JsonObject daemon_figures(const RunResult& r) {
@@ -50,6 +59,25 @@ JsonObject daemon_figures(const RunResult& r) {
         .add("start", start ? std::optional<long>(start->open_fds) : std::nullopt)
         .add("end", end ? std::optional<long>(end->open_fds) : std::nullopt)
         .add("after_close", after ? std::optional<long>(after->open_fds) : std::nullopt);
+    // --quiet-baseline: the same daemon with the steady viewers only, just
+    // before the churn started; what the churn adds is the window's CPU minus
+    // this rate over the window, per admission made in the window.
+    JsonObject quiet;
+    const auto& quiet_start = r.daemon_quiet_start;
+    const auto& quiet_end = r.daemon_quiet_end;
+    if (quiet_start && quiet_end && r.quiet_seconds > 0) {
+        const double quiet_cpu = precise_cpu(*quiet_start, *quiet_end);
+        quiet.add("seconds", r.quiet_seconds).add("cpu_s", quiet_cpu);
+        std::optional<double> per_admission;
+        if (start && end && r.churn.accepted_in_window > 0 && r.measured_seconds > 0) {
+            const double churn_cpu = precise_cpu(*start, *end) - quiet_cpu / r.quiet_seconds * r.measured_seconds;
+            per_admission = churn_cpu / static_cast<double>(r.churn.accepted_in_window) * 1e6;
+        }
+        quiet.add("churn_cpu_per_admission_us", per_admission);
+    } else {
+        quiet.add_null("seconds").add_null("cpu_s").add_null("churn_cpu_per_admission_us");
+    }
+
     JsonObject out;
     out.add("pid", static_cast<std::int64_t>(r.settings.daemon_pid))
         .add("cpu_s", start && end ? std::optional<double>(end->cpu_seconds - start->cpu_seconds) : std::nullopt)
@@ -57,7 +85,8 @@ JsonObject daemon_figures(const RunResult& r) {
              start && end ? std::optional<double>(end->cpu_seconds_precise - start->cpu_seconds_precise) : std::nullopt)
         .add("rss_kib", rss)
         .add("rss_anon_kib", anon)
-        .add("fd", fds);
+        .add("fd", fds)
+        .add("quiet_baseline", quiet);
     return out;
 }
 
@@ -95,6 +124,22 @@ JsonObject protocol_figures(const RunResult& r, ProtocolKind kind, double expect
     return out;
 }
 
+// Hello latency, connect() to the server's answer, in ms: p50, p99, max.
+JsonObject hello_latency(const std::vector<double>& seconds) {
+    JsonObject out;
+    out.add("count", static_cast<std::uint64_t>(seconds.size()));
+    if (seconds.empty()) return out.add_null("p50").add_null("p99").add_null("max");
+    return out.add("p50", percentile(seconds, 0.5) * 1000.0)
+        .add("p99", percentile(seconds, 0.99) * 1000.0)
+        .add("max", *std::max_element(seconds.begin(), seconds.end()) * 1000.0);
+}
+
+JsonObject reason_counts(const std::map<std::string, std::uint64_t>& reasons) {
+    JsonObject out;
+    for (const auto& [reason, count] : reasons) out.add(reason, count);
+    return out;
+}
+
 }  // namespace
 
 std::string report_json(const RunResult& r) {
@@ -103,11 +148,20 @@ std::string report_json(const RunResult& r) {
     const double expected_frames = fps * r.measured_seconds;
 
     std::vector<double> fast_frames, fast_fraction, fast_fraction_captured, fast_gaps, stalled_cut_after;
+    std::vector<double> steady_hello_s;
+    std::map<std::string, std::uint64_t> steady_refusals;
     int accepted = 0, rejected = 0, failed = 0, fast_lost = 0, stalled_cut = 0, stalled_count = 0;
     for (const auto& viewer : r.viewers) {
         accepted += viewer->accepted();
         rejected += viewer->rejected();
         failed += !viewer->accepted() && !viewer->rejected();
+        if (viewer->answered_at()) steady_hello_s.push_back(*viewer->answered_at() - viewer->opened_at());
+        if (viewer->rejected()) {
+            // "rejected: <the server's text>"; a few kinds (8, as churn's and idle's), the rest "other".
+            auto reason = viewer->ending().substr(std::string_view("rejected: ").size());
+            if (!steady_refusals.contains(reason) && steady_refusals.size() >= 8) reason = "other";
+            ++steady_refusals[reason];
+        }
         if (viewer->role() == Role::fast) {
             const auto frames = static_cast<double>(viewer->frames_in_window());
             fast_frames.push_back(frames);
@@ -153,11 +207,23 @@ std::string report_json(const RunResult& r) {
         .add("completed", r.churn.completed)
         .add("rejected", r.churn.rejected)
         .add("failed", r.churn.failed)
-        .add("skipped", r.churn.skipped);
+        .add("skipped", r.churn.skipped)
+        .add("accepted_in_window", r.churn.accepted_in_window)
+        .add("rejected_in_window", r.churn.rejected_in_window)
+        .add("refusal_reasons", reason_counts(r.churn.refusal_reasons));
+
+    // Connect() to the ServerHello (TCP) or the response head (HTTP), whether
+    // it accepted or refused: the steady viewers' while they all connect (at
+    // most 64 handshakes in flight), churn's while the window was open.
+    JsonObject hello;
+    hello.add("steady", hello_latency(steady_hello_s))
+        .add("churn_in_window", hello_latency(r.churn.hello_latency_in_window_s));
+
+    JsonObject credentials;
+    credentials.add("file", s.credentials_file.empty() ? std::nullopt : std::optional<std::string>(s.credentials_file))
+        .add("count", static_cast<std::uint64_t>(s.credentials.size()));
 
     const auto& idle_counts = r.idle;
-    JsonObject refusal_reasons;
-    for (const auto& [reason, count] : idle_counts.refusal_reasons) refusal_reasons.add(reason, count);
     const double longest_closed = idle_counts.held_seconds.empty()
                                       ? 0.0
                                       : *std::max_element(idle_counts.held_seconds.begin(), idle_counts.held_seconds.end());
@@ -167,7 +233,7 @@ std::string report_json(const RunResult& r) {
         .add("opened", idle_counts.opened)
         .add("connect_failed", idle_counts.connect_failed)
         .add("refused", idle_counts.refused)
-        .add("refusal_reasons", refusal_reasons)
+        .add("refusal_reasons", reason_counts(idle_counts.refusal_reasons))
         .add("closed_without_reason", idle_counts.closed_without_reason)
         .add("held_s", spread(idle_counts.held_seconds))
         .add("open_at_end", idle_counts.open_at_end)
@@ -196,6 +262,9 @@ std::string report_json(const RunResult& r) {
         .add("accepted", accepted)
         .add("rejected", rejected)
         .add("connect_failed", failed)
+        .add("refusal_reasons", reason_counts(steady_refusals))
+        .add("credentials", credentials)
+        .add("hello_latency_ms", hello)
         .add("fast", fast)
         .add("latency_ms", latency)
         .add("stalled_viewers", stalled)
@@ -206,10 +275,7 @@ std::string report_json(const RunResult& r) {
         // The nanosecond figure when the scheduler gives one; the tick count otherwise.
         double cpu = 0;
         if (r.daemon_window_start && r.daemon_window_end) {
-            const auto& start = *r.daemon_window_start;
-            const auto& end = *r.daemon_window_end;
-            cpu = end.cpu_seconds_precise - start.cpu_seconds_precise;
-            if (cpu <= 0) cpu = end.cpu_seconds - start.cpu_seconds;
+            cpu = precise_cpu(*r.daemon_window_start, *r.daemon_window_end);
         }
         out.add("frames_per_daemon_cpu_s",
                 cpu > 0 ? std::optional<double>(static_cast<double>(r.recorder.frames_all_viewers) / cpu) : std::nullopt);

@@ -6,7 +6,8 @@
 namespace camstream::bench {
 
 std::vector<std::uint8_t> TcpViewerProtocol::opening_request() const {
-    wire::ClientHello hello;  // uncapped, no token: the fan-out worst case
+    wire::ClientHello hello;  // uncapped: the fan-out worst case
+    hello.token = token_;     // the run checked it fits wire::kMaxTokenLength (encode() would cut it)
     return wire::encode(hello);
 }
 

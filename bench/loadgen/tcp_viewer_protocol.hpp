@@ -5,16 +5,23 @@
 #include "decoder.hpp"
 #include "viewer_protocol.hpp"
 
+#include <string>
+#include <utility>
+
 namespace camstream::bench {
 
 class TcpViewerProtocol final : public ViewerProtocol {
 public:
+    // `token`: what the hello's token field carries (a token or a ticket; empty: none).
+    explicit TcpViewerProtocol(std::string token = {}) : token_(std::move(token)) {}
+
     ProtocolKind kind() const override { return ProtocolKind::tcp; }
     std::vector<std::uint8_t> opening_request() const override;
     bool feed(std::span<const std::uint8_t> bytes, ViewerEvents& events) override;
     const std::string& error_text() const override { return error_text_; }
 
 private:
+    std::string token_;
     // Payloads are counted, never stored: a thousand viewers would otherwise
     // hold a thousand copies of every frame.
     wire::StreamDecoder decoder_{false};

@@ -15,12 +15,12 @@ std::string_view protocol_name(ProtocolKind kind) {
     return "?";
 }
 
-std::unique_ptr<ViewerProtocol> make_viewer_protocol(ProtocolKind kind) {
+std::unique_ptr<ViewerProtocol> make_viewer_protocol(ProtocolKind kind, std::string credential) {
     switch (kind) {
         case ProtocolKind::tcp:
-            return std::make_unique<TcpViewerProtocol>();
+            return std::make_unique<TcpViewerProtocol>(std::move(credential));
         case ProtocolKind::http_mjpeg:
-            return std::make_unique<HttpViewerProtocol>();
+            return std::make_unique<HttpViewerProtocol>(std::move(credential));
     }
     return nullptr;
 }

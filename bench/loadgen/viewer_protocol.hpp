@@ -48,6 +48,8 @@ public:
 };
 
 // One protocol object per connection: each keeps its own parse state.
-std::unique_ptr<ViewerProtocol> make_viewer_protocol(ProtocolKind kind);
+// `credential` (a token or a ticket; empty: none) goes in the TCP hello's token
+// field, or in an `Authorization: Bearer` header of the HTTP request.
+std::unique_ptr<ViewerProtocol> make_viewer_protocol(ProtocolKind kind, std::string credential = {});
 
 }  // namespace camstream::bench
