@@ -92,7 +92,10 @@ std::unique_ptr<Ledger> Ledger::open(const std::string& path, Access access, std
     return ledger;
 }
 
-Ledger::~Ledger() { sqlite3_close(db_); }
+Ledger::~Ledger() {
+    sqlite3_finalize(ticket_seconds_);
+    sqlite3_close(db_);
+}
 
 bool Ledger::exec(const char* sql, std::string& error) {
     char* message = nullptr;
@@ -158,10 +161,16 @@ bool Ledger::write(const std::vector<SessionRecord*>& records, std::string& erro
 }
 
 double Ledger::ticket_seconds(const std::string& ticket_id) {
-    Statement sum(db_, "SELECT TOTAL(seconds) FROM sessions WHERE ticket_id = ?1");
-    if (!sum) return 0;
-    sum.text(1, ticket_id);
-    return sqlite3_step(sum.get()) == SQLITE_ROW ? sqlite3_column_double(sum.get(), 0) : 0;
+    if (ticket_seconds_ == nullptr &&
+        sqlite3_prepare_v3(db_, "SELECT TOTAL(seconds) FROM sessions WHERE ticket_id = ?1", -1,
+                           SQLITE_PREPARE_PERSISTENT, &ticket_seconds_, nullptr) != SQLITE_OK) {
+        return 0;
+    }
+    sqlite3_bind_text(ticket_seconds_, 1, ticket_id.data(), static_cast<int>(ticket_id.size()), SQLITE_TRANSIENT);
+    const double seconds =
+        sqlite3_step(ticket_seconds_) == SQLITE_ROW ? sqlite3_column_double(ticket_seconds_, 0) : 0;
+    sqlite3_reset(ticket_seconds_);
+    return seconds;
 }
 
 std::vector<SessionRecord> Ledger::sessions(const UsageQuery& query, std::string& error) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace camstream {
 
@@ -62,6 +63,7 @@ private:
     bool exec(const char* sql, std::string& error);
 
     sqlite3* db_;
+    sqlite3_stmt* ticket_seconds_ = nullptr;  // prepared once: asked at every minutes-ticket admission
     std::string path_;
     int recovered_ = 0;
 };

@@ -40,8 +40,9 @@ void WatchTime::started(std::uint64_t connection, const Grant& grant, std::strin
     record.viewer = grant.kind == Grant::Kind::ticket ? grant.subject
                     : grant.kind == Grant::Kind::token ? grant.name
                                                        : std::string(address);
-    if (grant.kind == Grant::Kind::ticket) {
-        record.ticket_id = grant.name;
+    if (grant.kind == Grant::Kind::ticket) record.ticket_id = grant.name;
+    if (grant.kind == Grant::Kind::ticket && grant.minutes > 0) {
+        live.budgeted = true;
         auto& use = use_of(grant.name);
         ++use.live;
         use.live_started_sum_us += now_us;
@@ -70,7 +71,7 @@ void WatchTime::ended(std::uint64_t connection, const std::string& reason, std::
     record.seconds = seconds_between(live.started_us, now_us);
     record.ended = static_cast<double>(now_us) / 1e6;
     record.end_reason = reason;
-    if (!record.ticket_id.empty()) {
+    if (live.budgeted) {
         auto& use = use_of(record.ticket_id);
         --use.live;
         use.live_started_sum_us -= live.started_us;

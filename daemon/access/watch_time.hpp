@@ -21,7 +21,8 @@ class WatchTime {
 public:
     explicit WatchTime(std::unique_ptr<Ledger> ledger, std::chrono::milliseconds flush_interval);
 
-    // Seconds the ticket has been watched, in all sessions, up to now.
+    // Seconds the ticket has been watched, in all sessions, up to now. Kept
+    // for minutes tickets only: a pass has no budget to count against.
     double seconds_watched(const std::string& ticket_id, std::int64_t now_us) const;
 
     void started(std::uint64_t connection, const Grant& grant, std::string_view protocol, std::string_view address,
@@ -42,6 +43,7 @@ private:
     struct Live {
         SessionRecord record;
         std::int64_t started_us = 0;
+        bool budgeted = false;  // a minutes ticket: counted in tickets_
     };
     // A ticket's seconds: those of ended sessions, and its live sessions' starts.
     struct TicketUse {
