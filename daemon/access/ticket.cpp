@@ -211,7 +211,8 @@ TicketReading verify_ticket(std::string_view text, const TicketKeys& keys, const
     }
     reading.authentic = reading.error.empty();
     if (reading.error.empty()) ticket.public_key = keys.find(ticket.key_id)->public_key;
-    if (reading.error.empty() && rules.now > ticket.expires + rules.leeway) reading.error = "ticket expired";
+    // Not on or after exp (RFC 7519 4.1.4), as every JWT library reads it.
+    if (reading.error.empty() && rules.now >= ticket.expires + rules.leeway) reading.error = "ticket expired";
     if (reading.error.empty() && ticket.not_before > 0 && rules.now + rules.leeway < ticket.not_before) {
         reading.error = "ticket is not valid yet";
     }

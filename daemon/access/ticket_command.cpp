@@ -177,7 +177,9 @@ int inspect(const TicketCommand& command, std::ostream& out, std::ostream& err) 
         err << "camstreamd ticket inspect: " << error << "\n";
         return 1;
     }
-    const auto verified = verify_ticket(*text, *keys, TicketRules{.now = now_seconds(), .leeway = 0, .audience = {}});
+    // inspect does not know which camera will see the ticket: its own audience passes.
+    const auto audience = ticket.audience.empty() ? std::string() : ticket.audience.front();
+    const auto verified = verify_ticket(*text, *keys, TicketRules{.now = now_seconds(), .leeway = 0, .audience = audience});
     if (!verified.ticket) {
         out << "valid: no (" << verified.error << ")\n";
         return 1;

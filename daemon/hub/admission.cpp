@@ -168,7 +168,7 @@ std::optional<std::string> Admission::why_not_allowed(const Grant& grant, std::i
                 std::find(grant.audience.begin(), grant.audience.end(), access_.audience) == grant.audience.end()) {
                 return std::string("ticket is for another camera");
             }
-            if (now_us / 1'000'000 > grant.expires + access_.leeway_seconds) return std::string("ticket expired");
+            if (now_us / 1'000'000 >= grant.expires + access_.leeway_seconds) return std::string("ticket expired");
             if (out_of_time(grant, now_us)) return std::string("ticket has no watch time left");
             return std::nullopt;
         }

@@ -215,7 +215,7 @@ TEST_CASE("access: mode open is the default: --check-config shows the access def
     CHECK(daemon.stop().exited_with(0));
 }
 
-TEST_CASE("access: over TCP a hello without a token or with a wrong one is refused as unauthorized; a right one streams") {
+TEST_CASE("access: over TCP a hello without a token or with a wrong one is refused as unauthorized, a right one streams") {
     TempDir dir("access");
     const auto file = dir.path() / "tokens";
     const auto alice = add_token(file, "alice");
@@ -347,7 +347,7 @@ TEST_CASE("access: over HTTP every endpoint but /healthz wants a bearer token, i
     CHECK(daemon.stop().exited_with(0));
 }
 
-TEST_CASE("access: a token's max_streams counts its streams over TCP and HTTP; one more is refused until one leaves") {
+TEST_CASE("access: a token's max_streams counts its streams over TCP and HTTP, one more is refused until one leaves") {
     TempDir dir("access");
     const auto file = dir.path() / "tokens";
     const auto alice = add_token(file, "alice", {"--max-streams", "2"});
@@ -471,7 +471,7 @@ TEST_CASE("access: a token's max_fps caps its viewers at the lower of their own 
     CHECK(daemon.stop().exited_with(0));
 }
 
-TEST_CASE("access: token add prints a new token once and stores only its hash; list shows no hash; remove deletes") {
+TEST_CASE("access: token add prints a new token once and stores only its hash, list shows no hash, remove deletes") {
     TempDir dir("access");
     const auto file = dir.path() / "tokens";
 
@@ -725,7 +725,7 @@ TEST_CASE("access: 30 wrong tokens from one address are stopped after access.max
     CHECK(daemon.stop().exited_with(0));
 }
 
-TEST_CASE("access: SIGHUP after a token's removal ends its viewers with reason unauthorized; others stay, a new token works") {
+TEST_CASE("access: SIGHUP after a token's removal ends its viewers with reason unauthorized, others stay, a new token works") {
     TempDir dir("access");
     const auto file = dir.path() / "tokens";
     const auto alice = add_token(file, "alice");

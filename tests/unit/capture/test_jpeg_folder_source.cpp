@@ -224,7 +224,7 @@ TEST_CASE("folder source: a file that vanishes between grab and retrieve gives w
     CHECK(index_of(pictures, *after) == 5);
 }
 
-TEST_CASE("folder source: files added while playing join at the next loop; an emptied folder is a lost source") {
+TEST_CASE("folder source: files added while playing join at the next loop, an emptied folder is a lost source") {
     TempFolder folder;
     auto pictures = make_folder(folder, 3);
     StopSignal stop;
