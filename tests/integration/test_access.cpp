@@ -8,6 +8,7 @@
 // under its name, or the mode switched from open) ending its live viewers; a
 // broken tokens file refused at start and on reload; and the token itself
 // never written to the log.
+#include "support/access_client.hpp"
 #include "support/camview_process.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
@@ -53,11 +54,6 @@ bool is_base64url(std::string_view text) {
     });
 }
 
-void write_text(const fs::path& path, const std::string& text) {
-    std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    file << text;
-}
-
 // The complete lines of `text` that contain `needle`.
 std::vector<std::string> lines_with(const std::string& text, std::string_view needle) {
     std::vector<std::string> found;
@@ -80,17 +76,11 @@ std::vector<std::string> entry_lines(const fs::path& file) {
 }
 
 // `camstreamd ARGUMENTS...`, bounded.
-ProcessResult camstreamd(const std::vector<std::string>& arguments, Duration timeout = 20s) {
-    std::vector<std::string> argv{CAMSTREAMD_PATH};
-    argv.insert(argv.end(), arguments.begin(), arguments.end());
-    return run_process(argv, timeout);
-}
-
 // `camstreamd token add NAME --tokens-file FILE [MORE...]`: the token it printed.
 std::string add_token(const fs::path& file, const std::string& name, const std::vector<std::string>& more = {}) {
     std::vector<std::string> arguments{"token", "add", name, "--tokens-file", file.string()};
     arguments.insert(arguments.end(), more.begin(), more.end());
-    const auto result = camstreamd(arguments);
+    const auto result = run_camstreamd(arguments);
     INFO("token add " << name << ": " << result.stdout_text << result.stderr_text);
     REQUIRE(result.status.exited_with(0));
     const auto lines = result.stdout_lines();
@@ -121,58 +111,11 @@ std::vector<std::string> guarded(const fs::path& tokens_file, std::initializer_l
     return settings;
 }
 
-TestClient::Options from_address(const std::string& address) {
-    TestClient::Options options;
-    options.source_address = address;
-    return options;
-}
-
-// Sends a hello presenting `token` (none when empty) and waits for the ServerHello.
-wire::ServerHello hello(TestClient& client, const std::string& token, std::uint16_t max_fps = 0) {
-    REQUIRE(client.send_hello(max_fps, token));
-    TestClient* one[] = {&client};
-    wait_for_hellos(one, 10s);
-    return *client.server_hello();
-}
-
-// One GET on a fresh connection from `source` (127.0.0.1 when empty); only
-// the head of a /stream response is read. Empty when no response came.
-std::optional<HttpResponse> try_get(std::uint16_t port, const std::string& target,
-                                    const std::string& extra_headers = {}, const std::string& source = {}) {
-    HttpConnection::Options options;
-    options.source_address = source;
-    HttpConnection connection(port, options);
-    if (!connection.send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                         "\r\nConnection: close\r\n" + extra_headers + "\r\n")) {
-        return std::nullopt;
-    }
-    return starts_with(target, "/stream") ? connection.read_head(10s) : connection.read_response(10s);
-}
-
-HttpResponse get(std::uint16_t port, const std::string& target, const std::string& extra_headers = {},
-                 const std::string& source = {}) {
-    auto response = try_get(port, target, extra_headers, source);
-    INFO("GET " << target.substr(0, 60) << " from " << (source.empty() ? "127.0.0.1" : source));
-    REQUIRE(response.has_value());
-    return *response;
-}
-
-std::string bearer(const std::string& token) { return "Authorization: Bearer " + token + "\r\n"; }
-
 // A token of the right shape that no tokens file holds.
 std::string unknown_token(int index = 0) {
     auto token = "NotARealTokenButTheRightShape0123456789" + std::to_string(1000 + index);
     token.resize(43, 'x');
     return token;
-}
-
-// A token is a credential: the daemon never writes one to its log.
-void check_log_holds_no_token(const DaemonProcess& daemon, std::initializer_list<std::string> tokens) {
-    const auto log = daemon.log_text();
-    for (const auto& token : tokens) {
-        CAPTURE(token);
-        CHECK_FALSE(contains(log, token));
-    }
 }
 
 // A frame rate over [from, to) near `fps`: room for a frame at either edge and
@@ -189,7 +132,7 @@ void check_rate(const std::vector<ReceivedFrame>& frames, std::size_t received, 
 }  // namespace
 
 TEST_CASE("access: mode open is the default: --check-config shows the access defaults and no token is asked") {
-    const auto check = camstreamd({"--config", kDemoConfig, "--check-config"});
+    const auto check = run_camstreamd({"--config", kDemoConfig, "--check-config"});
     INFO(check.stdout_text << check.stderr_text);
     CHECK(check.status.exited_with(0));
     CHECK(contains(check.stdout_text, "access:"));
@@ -197,7 +140,7 @@ TEST_CASE("access: mode open is the default: --check-config shows the access def
     CHECK(contains(check.stdout_text, "/etc/camstream/tokens"));
     CHECK(contains(check.stdout_text, "max_failures: 10"));
 
-    const auto wrong_mode = camstreamd({"--config", kDemoConfig, "--set", "access.mode=closed", "--check-config"});
+    const auto wrong_mode = run_camstreamd({"--config", kDemoConfig, "--set", "access.mode=closed", "--check-config"});
     INFO(wrong_mode.stderr_text);
     CHECK(wrong_mode.status.exited_with(1));
     CHECK(contains(wrong_mode.stderr_text, "access.mode"));
@@ -268,7 +211,7 @@ TEST_CASE("access: over TCP a hello without a token or with a wrong one is refus
 
     // The log names the viewer by its token's name, never the token.
     CHECK_FALSE(lines_with(daemon.log_text(), "token 'alice'").empty());
-    check_log_holds_no_token(daemon, {alice, wrong, truncated});
+    check_log_holds_none(daemon, {alice, wrong, truncated});
     CHECK(daemon.stop().exited_with(0));
 }
 
@@ -343,7 +286,7 @@ TEST_CASE("access: over HTTP every endpoint but /healthz wants a bearer token, i
     }
 
     // Neither the header nor the query string reaches the log.
-    check_log_holds_no_token(daemon, {alice, wrong});
+    check_log_holds_none(daemon, {alice, wrong});
     CHECK(daemon.stop().exited_with(0));
 }
 
@@ -403,7 +346,7 @@ TEST_CASE("access: a token's max_streams counts its streams over TCP and HTTP, o
     CHECK(reply.status == wire::Reason::unauthorized);
     CHECK(contains(reply.reason_text, "streams"));
 
-    check_log_holds_no_token(daemon, {alice, bob});
+    check_log_holds_none(daemon, {alice, bob});
     CHECK(daemon.stop().exited_with(0));
 }
 
@@ -467,7 +410,7 @@ TEST_CASE("access: a token's max_fps caps its viewers at the lower of their own 
     }
     // bob's token has no cap: the source's rate.
     CHECK(unlimited.frames_between(from, to) >= static_cast<std::size_t>(0.8 * kFps * seconds));
-    check_log_holds_no_token(daemon, {alice, bob});
+    check_log_holds_none(daemon, {alice, bob});
     CHECK(daemon.stop().exited_with(0));
 }
 
@@ -475,7 +418,7 @@ TEST_CASE("access: token add prints a new token once and stores only its hash, l
     TempDir dir("access");
     const auto file = dir.path() / "tokens";
 
-    const auto added = camstreamd({"token", "add", "alice", "--tokens-file", file.string()});
+    const auto added = run_camstreamd({"token", "add", "alice", "--tokens-file", file.string()});
     INFO("token add alice: " << added.stdout_text << added.stderr_text);
     REQUIRE(added.status.exited_with(0));
     // The token alone on stdout: 32 random bytes, base64url without padding.
@@ -514,7 +457,7 @@ TEST_CASE("access: token add prints a new token once and stores only its hash, l
     for (const auto& name : {std::string("alice"), std::string("bob"), std::string(65, 'n'), std::string("back/door"),
                              std::string("back door"), std::string("caf\xc3\xa9"), std::string()}) {
         CAPTURE(name);
-        const auto refused = camstreamd({"token", "add", name, "--tokens-file", file.string()});
+        const auto refused = run_camstreamd({"token", "add", name, "--tokens-file", file.string()});
         INFO(refused.stdout_text << refused.stderr_text);
         // A name already there is exit 1; a name the file cannot hold is
         // refused too (1, or 2 for a bad command line).
@@ -527,7 +470,7 @@ TEST_CASE("access: token add prints a new token once and stores only its hash, l
     CHECK(read_file(file) == before);
 
     // list: names and limits, no hash, no token.
-    const auto listed = camstreamd({"token", "list", "--tokens-file", file.string()});
+    const auto listed = run_camstreamd({"token", "list", "--tokens-file", file.string()});
     INFO("token list: " << listed.stdout_text << listed.stderr_text);
     CHECK(listed.status.exited_with(0));
     CHECK(lines_with(listed.stdout_text, "alice").size() == 1);
@@ -543,7 +486,7 @@ TEST_CASE("access: token add prints a new token once and stores only its hash, l
 
     // remove: that line goes, the others and comments stay; a second time it is not there.
     write_text(file, "# who may watch\n\n" + read_file(file));
-    const auto removed = camstreamd({"token", "remove", "alice", "--tokens-file", file.string()});
+    const auto removed = run_camstreamd({"token", "remove", "alice", "--tokens-file", file.string()});
     INFO("token remove: " << removed.stdout_text << removed.stderr_text);
     CHECK(removed.status.exited_with(0));
     const auto after = read_file(file);
@@ -551,7 +494,7 @@ TEST_CASE("access: token add prints a new token once and stores only its hash, l
     CHECK_FALSE(contains(after, "alice"));
     CHECK(contains(after, "\nbob sha256:"));
     CHECK(entry_lines(file).size() == 3);
-    const auto again = camstreamd({"token", "remove", "alice", "--tokens-file", file.string()});
+    const auto again = run_camstreamd({"token", "remove", "alice", "--tokens-file", file.string()});
     CHECK(again.status.exited_with(1));
     CHECK(contains(again.stderr_text, "alice"));
     CHECK(read_file(file) == after);
@@ -560,17 +503,17 @@ TEST_CASE("access: token add prints a new token once and stores only its hash, l
     const auto configured = dir.path() / "configured-tokens";
     const auto config = dir.path() / "camstreamd.yaml";
     write_text(config, "access:\n  mode: tokens\n  tokens_file: " + configured.string() + "\n");
-    const auto carol = camstreamd({"--config", config.string(), "token", "add", "carol"});
+    const auto carol = run_camstreamd({"--config", config.string(), "token", "add", "carol"});
     INFO("token add carol: " << carol.stdout_text << carol.stderr_text);
     CHECK(carol.status.exited_with(0));
     REQUIRE(fs::exists(configured));
     const auto configured_entries = entry_lines(configured);
     REQUIRE(configured_entries.size() == 1);
     CHECK(starts_with(configured_entries[0], "carol sha256:"));
-    const auto listed_configured = camstreamd({"--config", config.string(), "token", "list"});
+    const auto listed_configured = run_camstreamd({"--config", config.string(), "token", "list"});
     CHECK(listed_configured.status.exited_with(0));
     CHECK(contains(listed_configured.stdout_text, "carol"));
-    CHECK(camstreamd({"--config", config.string(), "token", "remove", "carol"}).status.exited_with(0));
+    CHECK(run_camstreamd({"--config", config.string(), "token", "remove", "carol"}).status.exited_with(0));
     CHECK(entry_lines(configured).empty());
 }
 
@@ -609,7 +552,7 @@ TEST_CASE("access: the tokens file is as documented: a hash made with openssl is
     CHECK(viewer->receive_frames(5, 10s));
     CHECK(get(daemon.http_port(), "/snapshot.jpg?token=" + bob).status == 200);
 
-    check_log_holds_no_token(daemon, {alice, bob});
+    check_log_holds_none(daemon, {alice, bob});
     CHECK(daemon.stop().exited_with(0));
 }
 
@@ -721,7 +664,7 @@ TEST_CASE("access: 30 wrong tokens from one address are stopped after access.max
     CHECK(hello(another, alice).accepted());
     CHECK(get(daemon.http_port(), "/snapshot.jpg", bearer(alice)).status == 200);
 
-    check_log_holds_no_token(daemon, {alice, unknown_token(0), unknown_token(29), unknown_token(111)});
+    check_log_holds_none(daemon, {alice, unknown_token(0), unknown_token(29), unknown_token(111)});
     CHECK(daemon.stop().exited_with(0));
 }
 
@@ -753,7 +696,7 @@ TEST_CASE("access: SIGHUP after a token's removal ends its viewers with reason u
         REQUIRE_FALSE(viewer->frames().empty());
     }
 
-    const auto removed = camstreamd({"token", "remove", "alice", "--tokens-file", file.string()});
+    const auto removed = run_camstreamd({"token", "remove", "alice", "--tokens-file", file.string()});
     REQUIRE(removed.status.exited_with(0));
     const auto carol = add_token(file, "carol");
     const auto reload_at = Clock::now();
@@ -791,7 +734,7 @@ TEST_CASE("access: SIGHUP after a token's removal ends its viewers with reason u
     CHECK(contains(reply.reason_text, "not valid"));
     CHECK(get(daemon.http_port(), "/snapshot.jpg", bearer(alice)).status == 401);
 
-    check_log_holds_no_token(daemon, {alice, bob, carol});
+    check_log_holds_none(daemon, {alice, bob, carol});
     CHECK(daemon.stop().exited_with(0));
 }
 
@@ -814,7 +757,7 @@ TEST_CASE("access: a token replaced under the same name on SIGHUP ends the viewe
     REQUIRE(old_http.response().has_value());
     REQUIRE(old_http.response()->status == 200);
 
-    REQUIRE(camstreamd({"token", "remove", "alice", "--tokens-file", file.string()}).status.exited_with(0));
+    REQUIRE(run_camstreamd({"token", "remove", "alice", "--tokens-file", file.string()}).status.exited_with(0));
     const auto replacement = add_token(file, "alice");
     REQUIRE(daemon.send_signal(SIGHUP));
     pump_until(tcp_viewers, http_viewers, [&] { return old_tcp.ended() && old_http.ended(); }, 10s);
@@ -829,7 +772,7 @@ TEST_CASE("access: a token replaced under the same name on SIGHUP ends the viewe
     CHECK(hello(again, leaked).status == wire::Reason::unauthorized);
     TestClient renewed(daemon.port());
     CHECK(hello(renewed, replacement).accepted());
-    check_log_holds_no_token(daemon, {leaked, replacement});
+    check_log_holds_none(daemon, {leaked, replacement});
     CHECK(daemon.stop().exited_with(0));
 }
 
@@ -862,7 +805,7 @@ TEST_CASE("access: a tokens file broken on SIGHUP is refused at its line and the
     CHECK(hello(with_alice, alice).accepted());
     TestClient with_carol(daemon.port());
     CHECK(hello(with_carol, carol).status == wire::Reason::unauthorized);
-    check_log_holds_no_token(daemon, {alice, carol});
+    check_log_holds_none(daemon, {alice, carol});
     CHECK(daemon.stop().exited_with(0));
 }
 
@@ -889,7 +832,7 @@ TEST_CASE("access: camstreamd with a missing or malformed tokens file exits 1 at
         CAPTURE(c.text);
         fs::remove(file);
         if (!c.text.empty()) write_text(file, c.text);
-        const auto result = camstreamd({"--config", kDemoConfig, "--set", "server.listen=127.0.0.1:0", "--set",
+        const auto result = run_camstreamd({"--config", kDemoConfig, "--set", "server.listen=127.0.0.1:0", "--set",
                                         "http.listen=127.0.0.1:0", "--set", "access.mode=tokens", "--set",
                                         "access.tokens_file=" + file.string()},
                                        10s);
@@ -903,7 +846,7 @@ TEST_CASE("access: camstreamd with a missing or malformed tokens file exits 1 at
     if (geteuid() != 0) {  // root reads any file
         write_text(file, "alice " + good + "\n");
         fs::permissions(file, fs::perms::none);
-        const auto result = camstreamd({"--config", kDemoConfig, "--set", "server.listen=127.0.0.1:0", "--set",
+        const auto result = run_camstreamd({"--config", kDemoConfig, "--set", "server.listen=127.0.0.1:0", "--set",
                                         "http.listen=127.0.0.1:0", "--set", "access.mode=tokens", "--set",
                                         "access.tokens_file=" + file.string()},
                                        10s);
@@ -958,6 +901,6 @@ TEST_CASE("access: a reload from mode open to tokens ends every viewer admitted 
     const auto reply = hello(again, "");
     CHECK(reply.status == wire::Reason::unauthorized);
     CHECK(contains(reply.reason_text, "a token is required"));
-    check_log_holds_no_token(daemon, {alice});
+    check_log_holds_none(daemon, {alice});
     CHECK(daemon.stop().exited_with(0));
 }

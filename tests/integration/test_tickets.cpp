@@ -8,6 +8,7 @@
 // ticket expiring; a `minutes` budget held across a reconnect and a kill -9;
 // 200 wrong tickets from one address rate-limited while a good viewer keeps
 // its frame rate; and `camstreamd usage` matching what the viewers saw.
+#include "support/access_client.hpp"
 #include "support/camview_process.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
@@ -52,10 +53,6 @@ const std::string kMinter = MINT_TICKET_PATH;
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
-void write_text(const fs::path& path, const std::string& text) {
-    std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    file << text;
-}
 
 std::int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -272,11 +269,6 @@ std::string python_mint(const Key& key, const Claims& claims) {
 
 // --- camstreamd --------------------------------------------------------------------
 
-ProcessResult camstreamd(const std::vector<std::string>& arguments, Duration timeout = 20s) {
-    std::vector<std::string> argv{CAMSTREAMD_PATH};
-    argv.insert(argv.end(), arguments.begin(), arguments.end());
-    return run_process(argv, timeout);
-}
 
 // The files of a ticketed camera in a fresh directory: a keys file trusting
 // one key ("shop", made by the independent minter), a revocation list, a ledger.
@@ -301,69 +293,6 @@ struct TicketedCamera {
         return all;
     }
 };
-
-TestClient::Options from_address(const std::string& address) {
-    TestClient::Options options;
-    options.source_address = address;
-    return options;
-}
-
-// Sends a hello presenting `credential` (none when empty) and waits for the ServerHello.
-wire::ServerHello hello(TestClient& client, const std::string& credential) {
-    REQUIRE(client.send_hello(0, credential));
-    TestClient* one[] = {&client};
-    wait_for_hellos(one, 10s);
-    return *client.server_hello();
-}
-
-// A hello on a fresh connection (from `source` when given); the reply.
-wire::ServerHello tcp_attempt(std::uint16_t port, const std::string& credential, const std::string& source = {}) {
-    TestClient client(port, from_address(source));
-    return hello(client, credential);
-}
-
-std::string bearer(const std::string& ticket) { return "Authorization: Bearer " + ticket + "\r\n"; }
-
-// One GET on a fresh connection from `source` (127.0.0.1 when empty). An
-// accepted /stream has only its head read; anything else is read whole (a
-// refusal carries its reason in the body). Empty when no response came.
-std::optional<HttpResponse> try_get(std::uint16_t port, const std::string& target,
-                                    const std::string& extra_headers = {}, const std::string& source = {}) {
-    HttpConnection::Options options;
-    options.source_address = source;
-    HttpConnection connection(port, options);
-    if (!connection.send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                         "\r\nConnection: close\r\n" + extra_headers + "\r\n")) {
-        return std::nullopt;
-    }
-    auto response = connection.read_head(10s);
-    if (!response || response->status == 200) return response;
-    // A refusal: the body up to its Content-Length, read from the socket
-    // past what read_head buffered.
-    if (const auto length = response->header("Content-Length")) {
-        const auto wanted = static_cast<std::size_t>(std::stoul(*length));
-        std::string body = connection.buffered();
-        const auto deadline = Clock::now() + 5s;
-        while (body.size() < wanted && Clock::now() < deadline) {
-            pollfd entry{connection.fd(), POLLIN, 0};
-            if (poll(&entry, 1, 50) <= 0) continue;
-            char chunk[4096];
-            const auto got = recv(connection.fd(), chunk, sizeof chunk, 0);
-            if (got <= 0) break;
-            body.append(chunk, static_cast<std::size_t>(got));
-        }
-        response->body = body.substr(0, wanted);
-    }
-    return response;
-}
-
-HttpResponse get(std::uint16_t port, const std::string& target, const std::string& extra_headers = {},
-                 const std::string& source = {}) {
-    auto response = try_get(port, target, extra_headers, source);
-    INFO("GET " << target.substr(0, 60) << " from " << (source.empty() ? "127.0.0.1" : source));
-    REQUIRE(response.has_value());
-    return *response;
-}
 
 // A ticket is a credential: the daemon logs its id and subject, never the ticket.
 void check_log_holds_no_ticket(const DaemonProcess& daemon, std::initializer_list<std::string> tickets) {
@@ -394,7 +323,7 @@ struct Usage {
 Usage usage_json(const fs::path& ledger, const fs::path& scratch, const std::vector<std::string>& more = {}) {
     std::vector<std::string> arguments{"usage", "--ledger", ledger.string(), "--format", "json"};
     arguments.insert(arguments.end(), more.begin(), more.end());
-    const auto result = camstreamd(arguments);
+    const auto result = run_camstreamd(arguments);
     INFO("camstreamd usage: " << result.stdout_text << result.stderr_text);
     REQUIRE(result.status.exited_with(0));
     const auto file = scratch / "usage.json";
@@ -479,7 +408,7 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
 std::vector<std::vector<std::string>> usage_csv(const fs::path& ledger, const std::vector<std::string>& more = {}) {
     std::vector<std::string> arguments{"usage", "--ledger", ledger.string(), "--format", "csv"};
     arguments.insert(arguments.end(), more.begin(), more.end());
-    const auto result = camstreamd(arguments);
+    const auto result = run_camstreamd(arguments);
     INFO("camstreamd usage: " << result.stdout_text << result.stderr_text);
     REQUIRE(result.status.exited_with(0));
     return parse_csv(result.stdout_text);
@@ -543,7 +472,7 @@ TEST_CASE("tickets: a ticket minted by PyJWT, not by camstream, is accepted over
     // A key from `camstreamd ticket keygen`, used by PyJWT (its "# kid:" line
     // names the kid): the key file format is a standard PEM.
     const auto ours = camera.dir.path() / "ours.pem";
-    const auto keygen = camstreamd({"ticket", "keygen", "--private", ours.string(), "--public", camera.keys.string(),
+    const auto keygen = run_camstreamd({"ticket", "keygen", "--private", ours.string(), "--public", camera.keys.string(),
                                     "--kid", "ours"});
     INFO("ticket keygen: " << keygen.stdout_text << keygen.stderr_text);
     REQUIRE(keygen.status.exited_with(0));
@@ -620,7 +549,7 @@ TEST_CASE("tickets: camstreamd ticket keygen and mint make standard tickets that
     const auto private_key = dir.path() / "front-door.pem";
     const auto keys = dir.path() / "ticket-keys";
 
-    const auto keygen = camstreamd({"ticket", "keygen", "--private", private_key.string(), "--public", keys.string(),
+    const auto keygen = run_camstreamd({"ticket", "keygen", "--private", private_key.string(), "--public", keys.string(),
                                     "--kid", "front-door"});
     INFO("ticket keygen: " << keygen.stdout_text << keygen.stderr_text);
     REQUIRE(keygen.status.exited_with(0));
@@ -639,13 +568,13 @@ TEST_CASE("tickets: camstreamd ticket keygen and mint make standard tickets that
     CHECK(contains(pem, "-----BEGIN PRIVATE KEY-----"));
     CHECK_FALSE(contains(keygen.stdout_text, "PRIVATE"));
     // A private key is never overwritten.
-    const auto again = camstreamd({"ticket", "keygen", "--private", private_key.string(), "--public", keys.string(),
+    const auto again = run_camstreamd({"ticket", "keygen", "--private", private_key.string(), "--public", keys.string(),
                                    "--kid", "other"});
     CHECK_FALSE(again.status.exited_with(0));
     CHECK(read_file(private_key) == pem);
     CHECK_FALSE(contains(read_file(keys), "other "));
     // The default kid: key-YYYYMMDD.
-    const auto dated = camstreamd({"ticket", "keygen", "--private", (dir.path() / "dated.pem").string(), "--public",
+    const auto dated = run_camstreamd({"ticket", "keygen", "--private", (dir.path() / "dated.pem").string(), "--public",
                                    (dir.path() / "dated-keys").string()});
     INFO("ticket keygen without --kid: " << dated.stdout_text << dated.stderr_text);
     CHECK(dated.status.exited_with(0));
@@ -656,7 +585,7 @@ TEST_CASE("tickets: camstreamd ticket keygen and mint make standard tickets that
     const auto mint = [&](const std::vector<std::string>& more) {
         std::vector<std::string> arguments{"ticket", "mint", "--key", private_key.string()};
         arguments.insert(arguments.end(), more.begin(), more.end());
-        const auto result = camstreamd(arguments);
+        const auto result = run_camstreamd(arguments);
         INFO("ticket mint: " << result.stdout_text << result.stderr_text);
         REQUIRE(result.status.exited_with(0));
         const auto printed = result.stdout_lines();
@@ -727,7 +656,7 @@ TEST_CASE("tickets: camstreamd ticket keygen and mint make standard tickets that
         CHECK(std::all_of(jti.begin(), jti.end(), [](unsigned char c) { return std::isxdigit(c) != 0; }));
     }
     // A minutes plan without its minutes is refused.
-    CHECK_FALSE(camstreamd({"ticket", "mint", "--key", private_key.string(), "--subject", "bob", "--plan", "minutes",
+    CHECK_FALSE(run_camstreamd({"ticket", "mint", "--key", private_key.string(), "--subject", "bob", "--plan", "minutes",
                             "--expires", "+1h"})
                     .status.exited_with(0));
     // A key made elsewhere (PyJWT's side, no "# kid:" line): with --kid the
@@ -739,7 +668,7 @@ TEST_CASE("tickets: camstreamd ticket keygen and mint make standard tickets that
                                            "--subject", "bob", "--expires", "+1h",
                                            "--audience", "front-door"};
         arguments.insert(arguments.end(), more.begin(), more.end());
-        const auto result = camstreamd(arguments);
+        const auto result = run_camstreamd(arguments);
         INFO("ticket mint with PyJWT's key: " << result.stdout_text << result.stderr_text);
         REQUIRE(result.status.exited_with(0));
         const auto ticket = result.stdout_lines().at(0);
@@ -752,7 +681,7 @@ TEST_CASE("tickets: camstreamd ticket keygen and mint make standard tickets that
     CHECK_FALSE(contains(base64url_decode(split_ticket(bob_without_kid).header), "kid"));
 
     // inspect: header and claims; with --keys the verdict, exit 1 when not valid.
-    const auto inspected = camstreamd({"ticket", "inspect", pass});
+    const auto inspected = run_camstreamd({"ticket", "inspect", pass});
     INFO("ticket inspect: " << inspected.stdout_text << inspected.stderr_text);
     CHECK(inspected.status.exited_with(0));
     CHECK(contains(inspected.stdout_text, "cli-pass-1"));
@@ -760,22 +689,22 @@ TEST_CASE("tickets: camstreamd ticket keygen and mint make standard tickets that
     CHECK(contains(inspected.stdout_text, "alice"));
     const auto ticket_file = dir.path() / "pass.ticket";
     write_text(ticket_file, pass + "\n");
-    const auto checked = camstreamd({"ticket", "inspect", "@" + ticket_file.string(), "--keys", keys.string()});
+    const auto checked = run_camstreamd({"ticket", "inspect", "@" + ticket_file.string(), "--keys", keys.string()});
     INFO("ticket inspect --keys: " << checked.stdout_text << checked.stderr_text);
     CHECK(checked.status.exited_with(0));
     CHECK(contains(checked.stdout_text, "valid: yes (signed by key 'front-door')"));
     const auto tampered = with_claims_edited(pass, "alice", "mallory");
     for (const auto& bad : {tampered, with_signature_flipped(pass), std::string("a.b.c"), std::string("nonsense")}) {
         CAPTURE(bad);
-        const auto refused = camstreamd({"ticket", "inspect", bad, "--keys", keys.string()});
+        const auto refused = run_camstreamd({"ticket", "inspect", bad, "--keys", keys.string()});
         INFO("ticket inspect --keys: " << refused.stdout_text << refused.stderr_text);
         CHECK(refused.status.exited_with(1));
         CHECK_FALSE(contains(refused.stdout_text, "valid: yes"));
     }
-    CHECK(contains(camstreamd({"ticket", "inspect", tampered, "--keys", keys.string()}).stdout_text,
+    CHECK(contains(run_camstreamd({"ticket", "inspect", tampered, "--keys", keys.string()}).stdout_text,
                    "valid: no (ticket signature is not valid)"));
     // A keys file without the ticket's key: not valid either.
-    const auto elsewhere = camstreamd({"ticket", "inspect", pass, "--keys", (dir.path() / "dated-keys").string()});
+    const auto elsewhere = run_camstreamd({"ticket", "inspect", pass, "--keys", (dir.path() / "dated-keys").string()});
     INFO("ticket inspect --keys (another key): " << elsewhere.stdout_text << elsewhere.stderr_text);
     CHECK(elsewhere.status.exited_with(1));
     CHECK(contains(elsewhere.stdout_text, "valid: no (ticket is not signed by a trusted key)"));
@@ -802,7 +731,7 @@ TEST_CASE("tickets: camstreamd ticket keygen and mint make standard tickets that
     }
 
     // revoke appends the id; after SIGHUP the ticket is refused.
-    const auto revoke = camstreamd({"ticket", "revoke", "cli-pass-1", "--revoked-file", revoked.string()});
+    const auto revoke = run_camstreamd({"ticket", "revoke", "cli-pass-1", "--revoked-file", revoked.string()});
     INFO("ticket revoke: " << revoke.stdout_text << revoke.stderr_text);
     CHECK(revoke.status.exited_with(0));
     // One id a line; anything after it is a comment.
@@ -1031,7 +960,7 @@ TEST_CASE("tickets: over HTTP every wrong ticket is a 401 with a Bearer challeng
 TEST_CASE("tickets: with access.mode tokens+tickets either credential is taken, and none is refused naming both") {
     TicketedCamera camera;
     const auto tokens = camera.dir.path() / "tokens";
-    const auto added = camstreamd({"token", "add", "door-panel", "--tokens-file", tokens.string()});
+    const auto added = run_camstreamd({"token", "add", "door-panel", "--tokens-file", tokens.string()});
     REQUIRE(added.status.exited_with(0));
     const auto token = added.stdout_lines().at(0);
     const auto ticket = python_mint(camera.shop, Claims("both-1").subject("alice"));
@@ -1061,7 +990,7 @@ TEST_CASE("tickets: with access.mode tokens+tickets either credential is taken, 
 TEST_CASE("tickets: a ledger that cannot be opened stops a ticketed daemon at start, with access open it is a warning") {
     TicketedCamera camera;
     const auto unwritable = camera.dir.path() / "no-such-directory" / "ledger.sqlite";
-    const auto refused = camstreamd({"--config", std::string(CAMSTREAM_SOURCE_DIR) + "/config/demo.yaml", "--set",
+    const auto refused = run_camstreamd({"--config", std::string(CAMSTREAM_SOURCE_DIR) + "/config/demo.yaml", "--set",
                                      "server.listen=127.0.0.1:0", "--set", "http.listen=127.0.0.1:0", "--set",
                                      "access.mode=tickets", "--set", "access.ticket_keys_file=" + camera.keys.string(),
                                      "--set", "access.ledger=" + unwritable.string()},
@@ -1110,7 +1039,7 @@ TEST_CASE("tickets: SIGHUP after ticket revoke or a key's removal cuts off those
     REQUIRE(alice_http.response()->status == 200);
     REQUIRE_FALSE(alice_http.frames().empty());
 
-    const auto revoke = camstreamd({"ticket", "revoke", "refund-me", "--revoked-file", camera.revoked.string()});
+    const auto revoke = run_camstreamd({"ticket", "revoke", "refund-me", "--revoked-file", camera.revoked.string()});
     INFO("ticket revoke: " << revoke.stdout_text << revoke.stderr_text);
     REQUIRE(revoke.status.exited_with(0));
     write_text(camera.keys, "# old-key retired\n" + camera.shop.public_line + "\n");
