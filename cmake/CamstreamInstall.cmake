@@ -1,13 +1,35 @@
 # Installation and the Debian package.
 #
 # `cmake --install` puts the binaries in bin/, the systemd units in
-# lib/systemd/system/ (with ExecStart pointing at the installed binary) and the
-# example configuration at /etc/camstream/camstreamd.yaml, never overwriting a
-# file an operator already edited. `cpack -G DEB` packages the same tree; dpkg
-# then treats the configuration as a conffile.
+# lib/systemd/system/ (with ExecStart pointing at the installed binary), the
+# manual pages (cmake/ManualPages.cmake), the documentation with the copyright
+# file and changelog, and the example configuration at
+# /etc/camstream/camstreamd.yaml, never overwriting a file an operator already
+# edited. `cpack -G DEB` packages the same tree, stripped, with the debug
+# symbols in a camstream-dbgsym package; dpkg then treats the configuration as
+# a conffile. lintian checks both packages (tests/integration/test_packaging.cpp).
 include(GNUInstallDirs)
+include(ManualPages)
 
-install(FILES README.md docs/PROTOCOL.md config/camstreamd.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES README.md docs/ACCESS.md docs/HARDWARE.md docs/METRICS.md docs/PROTOCOL.md
+              config/camstreamd.yaml packaging/copyright
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+# Debian's changelog, gzipped as Debian installs it. The package is native (its
+# version has no Debian revision), so the file is changelog.gz. Its newest entry
+# must be this version: lintian and apt's changelog viewer read it.
+file(STRINGS packaging/changelog changelog_top LIMIT_COUNT 1)
+if(NOT changelog_top MATCHES "^camstream \\(${PROJECT_VERSION}\\) ")
+  message(FATAL_ERROR "packaging/changelog starts with '${changelog_top}': add an entry for ${PROJECT_VERSION} at its top")
+endif()
+set(changelog ${PROJECT_BINARY_DIR}/packaging/changelog)
+add_custom_command(OUTPUT ${changelog}.gz
+  COMMAND ${CMAKE_COMMAND} -E copy ${PROJECT_SOURCE_DIR}/packaging/changelog ${changelog}
+  COMMAND ${GZIP_EXECUTABLE} -9nf ${changelog}
+  DEPENDS packaging/changelog
+  VERBATIM)
+add_custom_target(camstream_changelog ALL DEPENDS ${changelog}.gz)
+install(FILES ${changelog}.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # install(CODE) sees only what is set at install time; hand it the source dir.
 install(CODE "set(CAMSTREAM_SOURCE_DIR \"${PROJECT_SOURCE_DIR}\")")
@@ -36,16 +58,27 @@ install(CODE [[
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME camstream)
 set(CPACK_PACKAGE_VENDOR "camstream")
-set(CPACK_PACKAGE_CONTACT "camstream developers <dev@camstream.local>")
+# The project has no mailing list yet; this address is GitHub's no-reply form,
+# which lintian accepts (it refuses hosts such as .local that cannot exist).
+set(CPACK_PACKAGE_CONTACT "camstream developers <camstream@users.noreply.github.com>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "LAN camera streaming daemon (camstreamd) and viewer (camview)")
-set(CPACK_PACKAGE_DESCRIPTION
-    "camstreamd captures one camera, encodes each frame to JPEG once and fans it out over TCP to many viewers, each with a bounded queue. camview watches the stream.")
+# One paragraph, in lines of at most 80 characters as Debian wants.
+set(CPACK_PACKAGE_DESCRIPTION [[camstreamd captures one camera, encodes each frame to JPEG once and
+fans it out to many viewers over TCP and HTTP, each with a bounded queue,
+so a slow viewer skips frames instead of slowing the others.
+camview watches the stream, or checks it headless.]])
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION video)
 # dpkg-shlibdeps works out the library dependencies from the binaries.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# Ship the ELF files stripped and put their debug symbols in
+# camstream-dbgsym_VERSION_ARCH.ddeb (/usr/lib/debug/.build-id/), which gdb
+# finds by build id. Not CPACK_STRIP_FILES: it would throw the symbols away.
+# packaging/repair-dbgsym.cmake mends what CMake 3.25 gets wrong in that package.
+set(CPACK_DEBIAN_DEBUGINFO_PACKAGE ON)
+set(CPACK_POST_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/packaging/repair-dbgsym.cmake)
 # The elements every gstreamer: source ends in (appsink, videoconvert); a Pi
 # Camera Module also needs gstreamer1.0-libcamera, which only Raspberry Pi OS has.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "systemd, gstreamer1.0-plugins-base")

@@ -13,7 +13,9 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
-    CLI::App app{"camstreamd: streams one camera as JPEG frames to many viewers over TCP"};
+    // Named, so that --help (and the manual page help2man makes of it) says
+    // "Usage: camstreamd", not the path it was started by.
+    CLI::App app{"camstreamd: streams one camera as JPEG frames to many viewers over TCP", "camstreamd"};
     camstream::LaunchOptions launch;
     launch.config_path = "/etc/camstream/camstreamd.yaml";
     bool check_only = false;

@@ -32,7 +32,8 @@ CAMSTREAM_PACKAGES_RUNTIME=(
 
 # Toolchain and headers. Deliberately not libopencv-dev: that meta package
 # drags in every OpenCV module plus VTK and Qt; cmake/CamstreamDependencies.cmake
-# finds the five modules we use on its own.
+# finds the five modules we use on its own. help2man makes the manual pages of
+# camstreamd and camview from their --help (cmake/ManualPages.cmake).
 CAMSTREAM_PACKAGES_BUILD=(
   build-essential cmake pkg-config
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
@@ -40,6 +41,7 @@ CAMSTREAM_PACKAGES_BUILD=(
   libuv1-dev libyaml-cpp-dev libspdlog-dev libsystemd-dev libcli11-dev
   libturbojpeg0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libhttp-parser-dev libsodium-dev libsqlite3-dev nlohmann-json3-dev
+  help2man
 )
 
 # What the test suite runs besides our binaries: doctest for unit tests, a
@@ -57,9 +59,11 @@ CAMSTREAM_PACKAGES_BUILD=(
 # fonts-dejavu-core so that it has a font to render the page's text.
 # python3-jwt and python3-cryptography: tests/support/mint_ticket.py, the
 # independent ticket minter that shows a shop can mint tickets without our code.
+# lintian: Debian's own package checker passes the .deb (test_packaging.cpp),
+# and man-db's man -l shows its manual pages there as a user would see them.
 CAMSTREAM_PACKAGES_TEST=(doctest-dev xvfb xauth ffmpeg curl systemd dpkg-dev file
   clang libclang-rt-dev llvm v4l-utils prometheus chromium fonts-dejavu-core
-  python3-jwt python3-cryptography)
+  python3-jwt python3-cryptography lintian man-db)
 
 # Prints the packages of the named groups (runtime, build, test), one a line.
 packages_of_groups() {
