@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 
 namespace camstream {
@@ -38,16 +40,31 @@ std::optional<std::int64_t> parse_time(std::string_view text, std::int64_t now) 
         end = strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%SZ", &parts);
     }
     if (end == nullptr || *end != '\0') return std::nullopt;
-    return static_cast<std::int64_t>(timegm(&parts));
+    // The calendar arithmetic is chrono's, in 64 bits: timegm() goes through
+    // time_t, which is 32 bits on bookworm's armhf and ends in January 2038.
+    using namespace std::chrono;
+    const year_month_day date{year{parts.tm_year + 1900}, month{static_cast<unsigned>(parts.tm_mon + 1)},
+                              day{static_cast<unsigned>(parts.tm_mday)}};
+    if (!date.ok()) return std::nullopt;
+    const auto midnight = sys_days{date}.time_since_epoch();
+    return duration_cast<seconds>(midnight).count() + std::int64_t{parts.tm_hour} * 3600 + parts.tm_min * 60 +
+           parts.tm_sec;
 }
 
 std::string iso_time(double unix_seconds) {
-    const auto whole = static_cast<std::time_t>(std::floor(unix_seconds));
+    using namespace std::chrono;
+    // chrono's calendar, not gmtime_r(): time_t is 32 bits on bookworm's armhf.
+    const auto whole = static_cast<std::int64_t>(std::floor(unix_seconds));
     const auto millis = static_cast<int>(std::lround((unix_seconds - static_cast<double>(whole)) * 1000.0));
-    std::tm parts{};
-    gmtime_r(&whole, &parts);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts);
+    const sys_seconds when{seconds{whole}};
+    const auto midnight = floor<days>(when);
+    const year_month_day date{midnight};
+    const hh_mm_ss clock{when - midnight};
+    char text[40];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02lld", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                  static_cast<long long>(clock.seconds().count()));
     if (millis == 0) return std::string(text) + "Z";
     const auto fraction = std::to_string(1000 + std::min(millis, 999));  // "1005": three digits after the 1
     return std::string(text) + "." + fraction.substr(1) + "Z";

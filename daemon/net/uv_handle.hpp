@@ -68,7 +68,10 @@ private:
         closer(handle, [](uv_handle_t* closed_handle) {
             std::unique_ptr<std::function<void()>> done(
                 static_cast<std::function<void()>*>(closed_handle->data));
-            delete reinterpret_cast<T*>(closed_handle);
+            // The handle was allocated as a T (handle_), so it has T's alignment;
+            // through void* because -Wcast-align cannot know that (uv_timer_t
+            // holds 64-bit fields and needs 8 where uv_handle_t needs 4 on armhf).
+            delete static_cast<T*>(static_cast<void*>(closed_handle));
             if (done) (*done)();
         });
     }

@@ -511,7 +511,7 @@ void Device::produce() {
     }
 }
 
-std::shared_ptr<BufferMemory> Device::map(std::size_t length, off_t offset) {
+std::shared_ptr<BufferMemory> Device::map(std::size_t length, std::int64_t offset) {
     std::lock_guard lock(mutex_);
     if (!watch_file_locked()) {
         errno = ENODEV;

@@ -53,7 +53,8 @@ public:
     // 0, or -errno as the kernel would fail the ioctl.
     int ioctl(unsigned long request, void* argument);
     // The memory behind QUERYBUF's m.offset, or null (errno set).
-    std::shared_ptr<BufferMemory> map(std::size_t length, off_t offset);
+    // `offset` is 64 bits: mmap64 passes one even where off_t is 32 (armhf).
+    std::shared_ptr<BufferMemory> map(std::size_t length, std::int64_t offset);
 
 private:
     enum class BufferState { app, queued, done };

@@ -152,7 +152,7 @@ int stat_at(int result, int dirfd, const char* path, Stat* status, int flags) {
     return stat_path(result, dirfd, path, status);
 }
 
-void* map_fake(int fd, std::size_t length, off_t offset) {
+void* map_fake(int fd, std::size_t length, std::int64_t offset) {
     const auto device = find_device(fd);
     if (!device) {  // closed by another thread meanwhile
         errno = EBADF;
@@ -285,7 +285,7 @@ void* mmap(void* address, size_t length, int protection, int flags, int fd, off_
     return map_fake(fd, length, offset);
 }
 
-void* mmap64(void* address, size_t length, int protection, int flags, int fd, off_t offset) noexcept {
+void* mmap64(void* address, size_t length, int protection, int flags, int fd, off64_t offset) noexcept {
     if (!is_fake_fd(fd)) return fake_v4l2::real::mmap64()(address, length, protection, flags, fd, offset);
     return map_fake(fd, length, offset);
 }

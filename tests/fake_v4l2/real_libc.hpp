@@ -30,6 +30,8 @@ using OpenFortifiedFunction = int (*)(const char*, int);
 using CloseFunction = int (*)(int);
 using IoctlFunction = int (*)(int, unsigned long, ...);
 using MmapFunction = void* (*)(void*, size_t, int, int, int, off_t);
+// off64_t: the same type as off_t on 64-bit systems, 64 bits on armhf, where off_t has 32.
+using Mmap64Function = void* (*)(void*, size_t, int, int, int, off64_t);
 using MunmapFunction = int (*)(void*, size_t);
 using StatFunction = int (*)(const char*, struct stat*);
 using FstatFunction = int (*)(int, struct stat*);
@@ -48,7 +50,7 @@ FAKE_V4L2_REAL(__open64_2, OpenFortifiedFunction)
 FAKE_V4L2_REAL(close, CloseFunction)
 FAKE_V4L2_REAL(ioctl, IoctlFunction)
 FAKE_V4L2_REAL(mmap, MmapFunction)
-FAKE_V4L2_REAL(mmap64, MmapFunction)
+FAKE_V4L2_REAL(mmap64, Mmap64Function)
 FAKE_V4L2_REAL(munmap, MunmapFunction)
 FAKE_V4L2_REAL(stat, StatFunction)
 FAKE_V4L2_REAL(stat64, Stat64Function)

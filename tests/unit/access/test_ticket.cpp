@@ -206,3 +206,14 @@ TEST_CASE("tickets: times are read as ISO 8601 UTC, dates, unix seconds and offs
     CHECK(iso_time(1'800'000'000) == "2027-01-15T08:00:00Z");
     CHECK(iso_time(1'800'000'000.25) == "2027-01-15T08:00:00.250Z");
 }
+
+// time_t is 32 bits on bookworm's armhf: a ticket valid into 2040 must still
+// read and print right there (scripts/cross armhf runs this).
+TEST_CASE("tickets: times after January 2038 read and print right, and impossible dates are refused") {
+    CHECK(parse_time("2040-06-01T12:34:56Z", 0) == 2'222'166'896);  // date -u -d ... +%s
+    CHECK(parse_time("2040-06-01", 0) == 2'222'121'600);
+    CHECK(iso_time(2'222'166'896) == "2040-06-01T12:34:56Z");
+    CHECK(iso_time(0) == "1970-01-01T00:00:00Z");
+    CHECK_FALSE(parse_time("2027-02-30", 0));
+    CHECK_FALSE(parse_time("2027-13-01T00:00:00Z", 0));
+}
