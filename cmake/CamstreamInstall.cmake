@@ -71,8 +71,21 @@ set(CPACK_SET_DESTDIR ON)
 set(CPACK_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION video)
-# dpkg-shlibdeps works out the library dependencies from the binaries.
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# dpkg-shlibdeps works out the library dependencies from the binaries. It asks
+# the target's dpkg database which package holds each library, and a cross
+# sysroot (scripts/cross) is extracted packages without one: there the
+# dependencies are the runtime list from scripts/lib.sh, whose names carry the
+# libraries' sonames, plus the C and C++ runtimes of bookworm's GCC 12.
+if(CMAKE_CROSSCOMPILING)
+  if(NOT CAMSTREAM_CROSS_DEPENDS)
+    message(FATAL_ERROR "cross-compiling needs CAMSTREAM_CROSS_DEPENDS, the package's Depends: "
+                        "scripts/cross sets it")
+  endif()
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "${CAMSTREAM_CROSS_DEPENDS}")
+else()
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+endif()
 # Ship the ELF files stripped and put their debug symbols in
 # camstream-dbgsym_VERSION_ARCH.ddeb (/usr/lib/debug/.build-id/), which gdb
 # finds by build id. Not CPACK_STRIP_FILES: it would throw the symbols away.

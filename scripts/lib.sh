@@ -65,7 +65,29 @@ CAMSTREAM_PACKAGES_TEST=(doctest-dev xvfb xauth ffmpeg curl systemd dpkg-dev fil
   clang libclang-rt-dev llvm v4l-utils prometheus chromium fonts-dejavu-core
   python3-jwt python3-cryptography lintian man-db)
 
-# Prints the packages of the named groups (runtime, build, test), one a line.
+# scripts/cross ARCH: Debian's cross compilers, qemu-user to run what they
+# build, and mmdebstrap to make the sysroot of ARCH's packages they build
+# against (the group is cross-ARCH). The sysroot is not multiarch on this
+# machine: the arm64 OpenCV packages pull in a GDAL that cannot be installed
+# beside the amd64 one.
+CAMSTREAM_PACKAGES_CROSS=(qemu-user mmdebstrap)
+
+# What goes into a cross sysroot: the build group's libraries and headers, the
+# GStreamer elements the tests run, and doctest. The build machine's own tools
+# (compiler, cmake, pkg-config, help2man) stay on the build machine.
+sysroot_packages() {
+  local package
+  for package in "${CAMSTREAM_PACKAGES_BUILD[@]}"; do
+    case "$package" in
+      build-essential | cmake | pkg-config | help2man) ;;
+      *) printf '%s\n' "$package" ;;
+    esac
+  done
+  printf '%s\n' libstdc++-12-dev gstreamer1.0-plugins-base doctest-dev
+}
+
+# Prints the packages of the named groups (runtime, build, test, cross-arm64,
+# cross-armhf), one a line.
 packages_of_groups() {
   local group
   for group in "$@"; do
@@ -73,7 +95,9 @@ packages_of_groups() {
       runtime) printf '%s\n' "${CAMSTREAM_PACKAGES_RUNTIME[@]}" ;;
       build) printf '%s\n' "${CAMSTREAM_PACKAGES_BUILD[@]}" ;;
       test) printf '%s\n' "${CAMSTREAM_PACKAGES_TEST[@]}" ;;
-      *) die "unknown package group '$group' (expected runtime, build or test)" ;;
+      cross-arm64 | cross-armhf)
+        printf '%s\n' "${CAMSTREAM_PACKAGES_CROSS[@]}" "crossbuild-essential-${group#cross-}" ;;
+      *) die "unknown package group '$group' (expected runtime, build, test, cross-arm64 or cross-armhf)" ;;
     esac
   done
 }
@@ -113,8 +137,8 @@ as_root() {
 ensure_packages() {
   local group
   for group in "$@"; do
-    [[ "$group" =~ ^(runtime|build|test)$ ]] ||
-      die "unknown package group '$group' (expected runtime, build or test)"
+    [[ "$group" =~ ^(runtime|build|test|cross-arm64|cross-armhf)$ ]] ||
+      die "unknown package group '$group' (expected runtime, build, test, cross-arm64 or cross-armhf)"
   done
   command -v dpkg-query >/dev/null 2>&1 ||
     die "no dpkg-query: scripts/install-deps knows Debian and Raspberry Pi OS only; install these yourself: $(packages_of_groups "$@" | tr '\n' ' ')"

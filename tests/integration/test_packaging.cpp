@@ -235,7 +235,10 @@ TEST_CASE("package: unpacked, it has stripped binaries, manual pages, copyright 
         // what the programs say now. Every option of every command's --help:
         const auto options_of = [&](std::vector<std::string> argv) {
             argv.push_back("--help");
-            return long_options_in(run_process(argv, 60s).stdout_text);
+            const auto help = run_process(argv, 60s);
+            INFO(argv[0] << " --help: " << help.status.describe() << ": " << help.stderr_text);
+            REQUIRE(help.status.exited_with(0));
+            return long_options_in(help.stdout_text);
         };
         const std::vector<std::vector<std::string>> commands{{}, {"token", "add"}, {"ticket", "mint"}, {"usage"}};
         for (const auto& command : commands) {
@@ -253,6 +256,7 @@ TEST_CASE("package: unpacked, it has stripped binaries, manual pages, copyright 
         // Every key --check-config prints ("section:", then "  key: value"):
         const auto effective =
             run_process({CAMSTREAMD_PATH, "--config", kSourceDir + "/config/camstreamd.yaml", "--check-config"}, 60s);
+        INFO("--check-config: " << effective.status.describe() << ": " << effective.stderr_text);
         CHECK(effective.status.exited_with(0));
         std::istringstream lines(effective.stdout_text);
         std::string line, section;

@@ -404,11 +404,14 @@ TEST_CASE("socket activation: camstreamd serves on the socket systemd-socket-act
     }
     TempDir dir("activate");
     const auto log = dir.path() / "log";
-    ChildProcess activator({activate, "-l", "127.0.0.1:" + std::to_string(port), CAMSTREAMD_PATH, "--config",
-                            std::string(CAMSTREAM_SOURCE_DIR) + "/config/demo.yaml", "--set",
-                            "server.listen=127.0.0.1:1", "--set", "http.listen=127.0.0.1:0", "--set", "source.width=320",
-                            "--set", "source.height=240"},
-                           log, log);
+    // The activator starts camstreamd itself: under emulation, through qemu.
+    std::vector<std::string> argv{activate, "-l", "127.0.0.1:" + std::to_string(port)};
+    for (auto& word : with_emulator({CAMSTREAMD_PATH, "--config", std::string(CAMSTREAM_SOURCE_DIR) + "/config/demo.yaml",
+                                     "--set", "server.listen=127.0.0.1:1", "--set", "http.listen=127.0.0.1:0", "--set",
+                                     "source.width=320", "--set", "source.height=240"})) {
+        argv.push_back(std::move(word));
+    }
+    ChildProcess activator(argv, log, log);
     INFO("log:\n" << read_file(log));
     // The activator listens first and starts camstreamd on the first connection.
     REQUIRE(wait_until([&] { return read_file(log).find("Listening on") != std::string::npos; }, 10s));

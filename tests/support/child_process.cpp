@@ -1,6 +1,8 @@
 // Spawning and stopping the programs under test (see child_process.hpp).
 #include "support/child_process.hpp"
 
+#include "support/emulation.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -62,8 +64,10 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
     sigprocmask(SIG_SETMASK, &none, nullptr);
     signal(SIGPIPE, SIG_DFL);
     execve(program, argv, envp);
-    const char message[] = "exec failed\n";
-    [[maybe_unused]] const auto written = write(2, message, sizeof message - 1);
+    const char message[] = "exec failed: ";
+    [[maybe_unused]] auto written = write(2, message, sizeof message - 1);
+    written = write(2, program, std::strlen(program));
+    written = write(2, "\n", 1);
     _exit(127);
 }
 
@@ -108,7 +112,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
                            const std::vector<std::string>& extra_env) {
     if (argv.empty()) throw std::invalid_argument("ChildProcess needs a program");
     // Everything the child needs is prepared before fork: it must not allocate.
-    auto args = argv;
+    auto args = with_emulator(argv);
     auto env = child_environment(extra_env);
     auto arg_pointers = c_strings(args);
     auto env_pointers = c_strings(env);

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/emulation.hpp"
+
 namespace camstream::test {
 
 using Clock = std::chrono::steady_clock;
@@ -88,11 +90,12 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, Duration timeout,
                           const std::vector<std::string>& extra_env = {});
 
-// Sleeps in small steps until `condition` holds or `timeout` passes.
+// Sleeps in small steps until `condition` holds or `timeout` (stretched by
+// time_scale() under emulation) passes.
 template <typename Condition>
 bool wait_until(Condition condition, Duration timeout,
                 Duration step = std::chrono::milliseconds(20)) {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = Clock::now() + scaled(timeout);
     for (;;) {
         if (condition()) return true;
         if (Clock::now() >= deadline) return condition();
