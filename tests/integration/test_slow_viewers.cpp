@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 using namespace camstream::test;
@@ -130,10 +131,21 @@ TEST_CASE("heavy: slow viewers: stalled viewers slow nobody down and hold bounde
     // must be little, at most half a second of video (10 frames), or a slow viewer
     // watches the past: the newest frame wins. Kernel socket buffers count too: on
     // loopback an untuned send buffer grows to megabytes, 20+ frames of 150 KB.
+    // How fast a 4 KiB TCP window reopens after 12 s closed is the kernel's
+    // business (zero-window probes back off), so the wait for a frame made after
+    // the resume is bounded, not fixed.
     auto everyone = normal.with({});
     everyone.insert(everyone.end(), stalled.all().begin(), stalled.all().end());
-    pump_for(everyone, 3s);
-    const auto newest = normal[0].frames().back().sequence;
+    const auto fresh_after_resume = [&](const TestClient& viewer) {
+        return !viewer.frames().empty() && viewer.frames().back().sequence >= newest_at_resume + kFps;
+    };
+    pump_until(
+        everyone,
+        [&] {
+            return std::all_of(stalled.all().begin(), stalled.all().end(),
+                               [&](const TestClient* viewer) { return fresh_after_resume(*viewer); });
+        },
+        15s);
     for (auto* viewer : stalled.all()) {
         CAPTURE(viewer->summary());
         const auto& frames = viewer->frames();
@@ -146,7 +158,7 @@ TEST_CASE("heavy: slow viewers: stalled viewers slow nobody down and hold bounde
         });
         CAPTURE(held);
         CHECK(held <= kFps / 2);
-        CHECK(frames.back().sequence + 2 * kFps >= newest);  // caught up
+        CHECK(fresh_after_resume(*viewer));  // caught up: a frame from a second after the resume
     }
     CHECK(daemon.stop().exited_with(0));
 }
