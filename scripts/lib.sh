@@ -190,7 +190,8 @@ build_jobs() {
 # configure_and_build DIR SANITIZE WERROR [extra cmake arguments...]
 # SANITIZE and WERROR are ON or OFF. Both are always passed explicitly:
 # CMake caches options, so leaving one out would silently keep whatever an
-# earlier configure of the same directory chose.
+# earlier configure of the same directory chose. CAMSTREAM_BUILD_TARGETS (an
+# array, empty by default) builds only those targets instead of everything.
 configure_and_build() {
   local build_dir="$1" sanitize="$2" werror="$3"
   shift 3
@@ -206,5 +207,8 @@ configure_and_build() {
   local jobs
   jobs="$(build_jobs)"
   step "building $build_dir with $jobs jobs"
-  cmake --build "$build_dir" -j"$jobs"
+  local -a targets=()
+  local target
+  for target in ${CAMSTREAM_BUILD_TARGETS[@]+"${CAMSTREAM_BUILD_TARGETS[@]}"}; do targets+=(--target "$target"); done
+  cmake --build "$build_dir" -j"$jobs" "${targets[@]}"
 }
