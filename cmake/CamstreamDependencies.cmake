@@ -6,6 +6,10 @@
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET libuv)
 pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+# Audio (daemon/audio/): Opus encoding, ALSA capture, sound files, Ogg pages
+# for HTTP /audio. Found here,
+# not in daemon/, so the unit tests can link them too (they decode with Opus).
+pkg_check_modules(AUDIO REQUIRED IMPORTED_TARGET opus alsa sndfile ogg)
 find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)

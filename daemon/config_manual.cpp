@@ -83,6 +83,7 @@ std::string grammar_sentence(const ConfigKey& row) {
         }
         case ValueKind::listen_address: return "An address: " + bold("HOST:PORT") + " or " + bold("[IPv6]:PORT") + ".";
         case ValueKind::source_uri: return "A source, as listed above.";
+        case ValueKind::audio_source: return "An audio source, as listed above.";
     }
     return {};
 }

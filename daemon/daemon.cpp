@@ -14,15 +14,6 @@
 namespace camstream {
 namespace {
 
-wire::StreamInfo stream_info(int width, int height, double fps) {
-    wire::StreamInfo info;
-    info.width = static_cast<std::uint16_t>(width);
-    info.height = static_cast<std::uint16_t>(height);
-    info.fps_milli = static_cast<std::uint32_t>(std::lround(fps * 1000.0));
-    info.server_version = std::string("camstreamd ") + kVersion;
-    return info;
-}
-
 // The access policy access.* asks for; nullopt (error says why) when one of its files is unusable.
 std::optional<AccessPolicy> access_policy(const AccessSettings& access, std::string& error) {
     AccessPolicy policy;
@@ -47,6 +38,12 @@ std::optional<AccessPolicy> access_policy(const AccessSettings& access, std::str
     return policy;
 }
 
+// A tone is for checking sync: the test pattern flashes as it beeps.
+Settings with_sync_flash(Settings settings) {
+    settings.source.sync_flash = settings.audio.source.rfind("tone:", 0) == 0;
+    return settings;
+}
+
 bool is_loopback(const std::string& listen) {
     return listen.rfind("127.", 0) == 0 || listen.rfind("[::1]", 0) == 0 || listen.rfind("localhost", 0) == 0;
 }
@@ -54,7 +51,7 @@ bool is_loopback(const std::string& listen) {
 }  // namespace
 
 Daemon::Daemon(Settings settings, LaunchOptions launch)
-    : settings_(std::move(settings)),
+    : settings_(with_sync_flash(std::move(settings))),
       launch_(std::move(launch)),
       loop_(std::make_unique<uv_loop_t>()),
       admission_(settings_.server.max_viewers,
@@ -67,6 +64,7 @@ Daemon::~Daemon() {
     // Only when run() ended early: a capture thread still running is joined here, outside the loop.
     capture_.reset();
     retiring_.clear();
+    audio_.reset();
     notifier_.reset();
     listener_.reset();
     http_listener_.reset();
@@ -76,6 +74,44 @@ Daemon::~Daemon() {
     // Let libuv run the close callbacks of everything just closed, then free the loop.
     uv_run(loop_.get(), UV_RUN_DEFAULT);
     uv_loop_close(loop_.get());
+}
+
+wire::StreamInfo Daemon::stream_info(int width, int height, double fps) const {
+    wire::StreamInfo info;
+    info.width = static_cast<std::uint16_t>(width);
+    info.height = static_cast<std::uint16_t>(height);
+    info.fps_milli = static_cast<std::uint32_t>(std::lround(fps * 1000.0));
+    info.server_version = std::string("camstreamd ") + kVersion;
+    if (audio_) {
+        info.audio_codec = wire::AudioCodec::opus;
+        info.audio_channels = static_cast<std::uint8_t>(audio_->format().channels);
+    }
+    return info;
+}
+
+void Daemon::start_audio() {
+    if (settings_.audio.source == "none") return;
+    AudioCaptureThread::Listener listener;
+    listener.packet = [this](FramePtr packet) { hub_->publish_audio(packet); };
+    listener.status = [this](const AudioStatus& status) { on_audio_status(status); };
+    audio_ = std::make_unique<AudioCaptureThread>(loop_.get(), settings_.audio, 1, std::move(listener));
+    audio_stopped_ = false;
+    hub_->set_audio(true);
+    health_.audio_enabled(true);
+    hub_->on_listeners_changed([this](int listeners) {
+        if (audio_) audio_->set_listeners(listeners);
+    });
+    audio_->start();
+    const auto format = audio_->format();
+    http_protocol_->set_audio(format.channels, format.pre_skip);
+    spdlog::info("audio {}: Opus, {} Hz, {}, {} kb/s, encoded while someone listens", settings_.audio.source,
+                 format.sample_rate, format.channels == 1 ? "mono" : "stereo", format.bitrate / 1000);
+}
+
+void Daemon::on_audio_status(const AudioStatus& status) {
+    const auto before = health_.audio_state();
+    health_.audio_reported(status);
+    if (health_.audio_state() != before) hub_->audio_state_changed();
 }
 
 void Daemon::start_capture(std::uint64_t first_sequence) {
@@ -149,10 +185,11 @@ int Daemon::run() {
     if (!open_ledger() || !apply_access(settings_.access, "")) return 1;
 
     hub_ = std::make_unique<Hub>(loop_.get(), settings_, admission_, health_, *watch_time_);
+    http_protocol_ = std::make_unique<HttpProtocol>(settings_.http, health_, started_us_);
+    start_audio();
     tcp_protocol_ = std::make_unique<V1Protocol>(
         stream_info(settings_.source.width, settings_.source.height, settings_.source.fps));
     tcp_protocol_number_ = hub_->add_protocol(*tcp_protocol_);
-    http_protocol_ = std::make_unique<HttpProtocol>(settings_.http, health_, started_us_);
     http_protocol_number_ = hub_->add_protocol(*http_protocol_);
     hub_->on_demand_changed([this](int demand) {
         if (capture_) capture_->set_viewers(demand);
@@ -221,6 +258,12 @@ void Daemon::stop(const char* why) {
     if (http_listener_) http_listener_->stop();
     if (stats_log_) stats_log_->close();
     retire_capture();
+    if (audio_) {
+        audio_->stop([this] {
+            audio_stopped_ = true;
+            finish_stop();
+        });
+    }
     hub_->shutdown([this] {
         viewers_gone_ = true;
         finish_stop();
@@ -229,7 +272,7 @@ void Daemon::stop(const char* why) {
 
 void Daemon::finish_stop() {
     // Nothing else keeps the loop alive once the viewers are gone and every capture thread has ended.
-    if (!viewers_gone_ || !retiring_.empty()) return;
+    if (!viewers_gone_ || !retiring_.empty() || !audio_stopped_) return;
     for (auto& signal_handle : signals_) signal_handle->close();
 }
 
@@ -244,7 +287,7 @@ void Daemon::reload() {
         notifier_->ready();
         return;
     }
-    Settings next = std::move(loaded.settings);
+    Settings next = with_sync_flash(std::move(loaded.settings));
     // Checked before anything changes: a reload applies whole or not at all.
     std::string access_error;
     if (!access_policy(next.access, access_error)) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "access/watch_time.hpp"
+#include "audio/audio_capture_thread.hpp"
 #include "capture/capture_thread.hpp"
 #include "config/config.hpp"
 #include "http/http_protocol.hpp"
@@ -40,6 +41,11 @@ public:
 
 private:
     void start_capture(std::uint64_t first_sequence);
+    // The audio thread, when audio.source is not none; it runs until stop().
+    void start_audio();
+    void on_audio_status(const AudioStatus& status);
+    // What viewers are told about the stream: the source's picture, and audio.
+    wire::StreamInfo stream_info(int width, int height, double fps) const;
     void retire_capture();
     void on_capture_event(const CaptureEvent& event);
     bool open_tcp_listener(const std::string& address);
@@ -69,6 +75,8 @@ private:
     std::unique_ptr<CaptureThread> capture_;
     // Threads of sources replaced on reload (or at stop), until they have ended.
     std::vector<std::unique_ptr<CaptureThread>> retiring_;
+    std::unique_ptr<AudioCaptureThread> audio_;
+    bool audio_stopped_ = true;  // no audio thread runs (any more)
     bool source_reported_ = false;  // the first open attempt has an outcome
     std::unique_ptr<Listener> listener_;
     std::unique_ptr<Listener> http_listener_;

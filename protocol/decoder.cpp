@@ -44,8 +44,12 @@ DecodeStatus ClientHelloDecoder::feed(std::span<const std::uint8_t>& input) {
             }
             hello_.version = version;
         }
-        if (at == 9 && load_be16(&fixed_[8]) != 0) {
-            return fail(Reason::malformed, "hello flags must be 0");
+        if (at == 9) {
+            const auto flags = load_be16(&fixed_[8]);
+            if ((flags & ~kHelloFlagAudio) != 0) {
+                return fail(Reason::malformed, "unknown hello flags " + std::to_string(flags));
+            }
+            hello_.audio = (flags & kHelloFlagAudio) != 0;
         }
         if (at == 11) {
             hello_.max_fps = load_be16(&fixed_[6]);
@@ -115,6 +119,14 @@ DecodeStatus StreamDecoder::finish_hello_body() {
             return fail(Reason::malformed, "unknown codec " + std::to_string(scratch_[8]));
         }
         info.codec = Codec::jpeg;
+        // A server before audio sent zeros here; channels only mean something with a codec.
+        if (scratch_[9] > static_cast<std::uint8_t>(AudioCodec::opus) ||
+            (scratch_[9] == static_cast<std::uint8_t>(AudioCodec::opus) && (scratch_[10] < 1 || scratch_[10] > 2))) {
+            return fail(Reason::malformed, "unknown audio codec " + std::to_string(scratch_[9]) + " with " +
+                                               std::to_string(scratch_[10]) + " channels");
+        }
+        info.audio_codec = static_cast<AudioCodec>(scratch_[9]);
+        info.audio_channels = info.audio_codec == AudioCodec::none ? 0 : scratch_[10];
         info.server_version.assign(scratch_.begin() + kStreamInfoFixedSize, scratch_.end());
     } else {
         server_hello_.reason_text.assign(scratch_.begin(), scratch_.end());
@@ -133,7 +145,7 @@ DecodeStatus StreamDecoder::finish_header() {
     header_.sequence = load_be64(&scratch_[8]);
     header_.timestamp_us = load_be64(&scratch_[16]);
     scratch_.clear();
-    const bool known = type >= 1 && type <= 3;
+    const bool known = (type >= 1 && type <= 3) || type == static_cast<std::uint16_t>(MessageType::audio_packet);
     if (!known && !is_reserved_type(type)) {
         return fail(Reason::malformed, "unknown message type " + std::to_string(type));
     }

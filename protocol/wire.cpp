@@ -28,7 +28,17 @@ std::string_view to_string(SourceState state) {
     return "unknown";
 }
 
-bool is_reserved_type(std::uint16_t type) { return type >= 16 && type <= 47; }
+std::string_view to_string(AudioState state) {
+    switch (state) {
+        case AudioState::none: return "none";
+        case AudioState::starting: return "starting";
+        case AudioState::live: return "live";
+        case AudioState::lost: return "lost";
+    }
+    return "unknown";
+}
+
+bool is_reserved_type(std::uint16_t type) { return type >= 17 && type <= 47; }
 
 void store_be16(std::uint8_t* at, std::uint16_t value) {
     at[0] = static_cast<std::uint8_t>(value >> 8);
@@ -81,7 +91,7 @@ Bytes encode(const ClientHello& hello) {
     std::copy(kMagic.begin(), kMagic.end(), out.begin());
     store_be16(&out[4], hello.version);
     store_be16(&out[6], hello.max_fps);
-    store_be16(&out[8], 0);
+    store_be16(&out[8], hello.audio ? kHelloFlagAudio : 0);
     store_be16(&out[10], static_cast<std::uint16_t>(token_length));
     append(out, std::string_view(hello.token).substr(0, token_length));
     return out;
@@ -95,6 +105,8 @@ Bytes encode_accept(const StreamInfo& info) {
     store_be16(&body[2], info.height);
     store_be32(&body[4], info.fps_milli);
     body[8] = static_cast<std::uint8_t>(info.codec);
+    body[9] = static_cast<std::uint8_t>(info.audio_codec);
+    body[10] = info.audio_channels;
     append(body, version_text);
     return server_hello(Reason::none, body);
 }
@@ -118,6 +130,7 @@ HeaderBytes encode(const MessageHeader& header) {
 Bytes encode_payload(const Heartbeat& heartbeat) {
     Bytes out(kHeartbeatPayloadSize, 0);
     out[0] = static_cast<std::uint8_t>(heartbeat.state);
+    out[1] = static_cast<std::uint8_t>(heartbeat.audio);
     store_be32(&out[4], heartbeat.last_frame_age_ms);
     return out;
 }
@@ -143,8 +156,9 @@ Bytes encode_message(MessageType type, std::uint64_t sequence, std::uint64_t tim
 }
 
 bool parse_payload(std::span<const std::uint8_t> payload, Heartbeat& out) {
-    if (payload.size() != kHeartbeatPayloadSize || payload[0] > 2) return false;
+    if (payload.size() != kHeartbeatPayloadSize || payload[0] > 2 || payload[1] > 3) return false;
     out.state = static_cast<SourceState>(payload[0]);
+    out.audio = static_cast<AudioState>(payload[1]);
     out.last_frame_age_ms = load_be32(&payload[4]);
     return true;
 }

@@ -22,6 +22,15 @@ inline constexpr std::size_t kStreamInfoFixedSize = 12;
 inline constexpr std::size_t kMessageHeaderSize = 24;
 inline constexpr std::size_t kHeartbeatPayloadSize = 8;
 
+// ClientHello flags: bit 0 asks for audio; every other bit must be 0.
+inline constexpr std::uint16_t kHelloFlagAudio = 0x0001;
+
+// Audio (docs/PROTOCOL.md section 4): Opus at 48 kHz, one 20 ms packet per message.
+inline constexpr int kAudioSampleRate = 48000;
+inline constexpr int kAudioPacketSamples = 960;  // per channel
+inline constexpr std::int64_t kAudioPacketDurationUs = 20000;
+inline constexpr std::size_t kMaxAudioPacketLength = 1275;  // RFC 6716, one 20 ms frame
+
 // A credential: a token (43 bytes) or a signed ticket (a JWT, a few hundred).
 inline constexpr std::size_t kMaxTokenLength = 1024;
 inline constexpr std::size_t kMaxServerHelloBody = 1024;
@@ -45,18 +54,26 @@ enum class MessageType : std::uint16_t {
     video_frame = 1,
     heartbeat = 2,
     goodbye = 3,
+    audio_packet = 16,
 };
-// Types 16..47 are reserved for audio and events; version-1 clients skip them.
+// Types 17..47 are reserved for audio and events; clients skip them. Type 16
+// was reserved before audio existed, so clients written before it skip audio.
 bool is_reserved_type(std::uint16_t type);
 
 enum class Codec : std::uint8_t { jpeg = 1 };
+enum class AudioCodec : std::uint8_t { none = 0, opus = 1 };
 
 enum class SourceState : std::uint8_t { starting = 0, live = 1, lost = 2 };
 std::string_view to_string(SourceState state);
 
+// The microphone's state, in heartbeats to viewers that asked for audio.
+enum class AudioState : std::uint8_t { none = 0, starting = 1, live = 2, lost = 3 };
+std::string_view to_string(AudioState state);
+
 struct ClientHello {
     std::uint16_t version = kVersion;
     std::uint16_t max_fps = 0;  // 0 = no cap
+    bool audio = false;         // kHelloFlagAudio
     std::string token;
 };
 
@@ -66,6 +83,9 @@ struct StreamInfo {
     std::uint32_t fps_milli = 0;
     Codec codec = Codec::jpeg;
     std::string server_version;
+    // Told only to a viewer that asked for audio; none when the server has none.
+    AudioCodec audio_codec = AudioCodec::none;
+    std::uint8_t audio_channels = 0;  // 1 or 2 with Opus
 };
 
 struct ServerHello {
@@ -85,6 +105,7 @@ struct MessageHeader {
 
 struct Heartbeat {
     SourceState state = SourceState::starting;
+    AudioState audio = AudioState::none;  // none unless the viewer asked for audio
     std::uint32_t last_frame_age_ms = 0xFFFFFFFFu;
 };
 

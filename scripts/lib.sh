@@ -28,6 +28,7 @@ CAMSTREAM_PACKAGES_RUNTIME=(
   libuv1 libyaml-cpp0.7 libspdlog1.10 libsystemd0 libturbojpeg0
   libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 gstreamer1.0-plugins-base
   libhttp-parser2.9 libsodium23 libsqlite3-0
+  libopus0 libasound2 libsndfile1 libogg0
 )
 
 # Toolchain and headers. Deliberately not libopencv-dev: that meta package
@@ -41,6 +42,7 @@ CAMSTREAM_PACKAGES_BUILD=(
   libuv1-dev libyaml-cpp-dev libspdlog-dev libsystemd-dev libcli11-dev
   libturbojpeg0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libhttp-parser-dev libsodium-dev libsqlite3-dev nlohmann-json3-dev
+  libopus-dev libasound2-dev libsndfile1-dev libogg-dev
   help2man
 )
 
@@ -59,11 +61,12 @@ CAMSTREAM_PACKAGES_BUILD=(
 # fonts-dejavu-core so that it has a font to render the page's text.
 # python3-jwt and python3-cryptography: tests/support/mint_ticket.py, the
 # independent ticket minter that shows a shop can mint tickets without our code.
+# alsa-utils: arecord and aplay, independent ALSA clients for the audio tests.
 # lintian: Debian's own package checker passes the .deb (test_packaging.cpp),
 # and man-db's man -l shows its manual pages there as a user would see them.
 CAMSTREAM_PACKAGES_TEST=(doctest-dev xvfb xauth ffmpeg curl systemd dpkg-dev file
   clang libclang-rt-dev llvm v4l-utils prometheus chromium fonts-dejavu-core
-  python3-jwt python3-cryptography lintian man-db)
+  python3-jwt python3-cryptography lintian man-db alsa-utils)
 
 # scripts/cross ARCH: Debian's cross compilers, qemu-user to run what they
 # build, and mmdebstrap to make the sysroot of ARCH's packages they build

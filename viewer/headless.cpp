@@ -1,10 +1,14 @@
-// Headless mode. The receive thread records every frame (HeadlessRecorder); the
-// main thread wakes once a second to print progress, and ends the run on success,
-// rejection or timeout. stdout carries only JSON lines; diagnostics go to stderr.
+// Headless mode. The receive thread records every frame (HeadlessRecorder) and
+// feeds the audio; the main thread presents frames when the sound reaches them
+// (the same FrameScheduler the window uses, without a window), prints progress
+// once a second, and ends the run on success, rejection or timeout. stdout
+// carries only JSON lines; diagnostics go to stderr.
 #include "headless.hpp"
 
+#include "av_sync.hpp"
 #include "jpeg.hpp"
 #include "stats.hpp"
+#include "sync_report.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -27,6 +31,11 @@ using namespace std::chrono_literals;
 using Seconds = std::chrono::duration<double>;
 
 constexpr auto kProgressInterval = 1s;
+// How often frames waiting for their sound are looked at: a fraction of the
+// sync the report must be able to show. Without sound, frames go out at once
+// and the looks can be rarer.
+constexpr auto kPresentIntervalPlaying = 2ms;
+constexpr auto kPresentIntervalIdle = 20ms;
 
 std::string fixed(double value, int decimals) {
     char text[64];
@@ -38,13 +47,18 @@ std::string json_string(std::string_view text) { return "\"" + std::string(text)
 
 // One JSON object from (key, already encoded value) pairs. Keys and values are
 // ours (numbers, null, fixed words), so nothing needs escaping.
-std::string json_object(std::initializer_list<std::pair<std::string_view, std::string>> fields) {
+template <typename Fields>
+std::string json_object(const Fields& fields) {
     std::string out = "{";
     for (const auto& [key, value] : fields) {
         if (out.size() > 1) out += ',';
         out += json_string(key) + ":" + value;
     }
     return out + "}";
+}
+
+std::string json_object(std::initializer_list<std::pair<std::string_view, std::string>> fields) {
+    return json_object<decltype(fields)>(fields);
 }
 
 // Latencies are null, not 0, when no frame arrived: there is nothing to measure.
@@ -58,6 +72,30 @@ std::string latency_json(const std::optional<LatencyPercentiles>& latency) {
         {"p99", fixed(latency->p99, 3)},
         {"max", fixed(latency->max, 3)},
     });
+}
+
+std::string offsets_json(const std::optional<OffsetSummary>& offsets) {
+    if (!offsets) return json_object({{"median", "null"}, {"max_abs", "null"}, {"count", "0"}});
+    return json_object({
+        {"median", fixed(offsets->median, 1)},
+        {"max_abs", fixed(offsets->max_abs, 1)},
+        {"count", std::to_string(offsets->count)},
+    });
+}
+
+std::string sync_json(const SyncMeasurement& sync) {
+    return json_object({
+        {"flashes", std::to_string(sync.flashes)},
+        {"beeps", std::to_string(sync.beeps)},
+        {"offset_ms", offsets_json(sync.offset_ms)},
+        {"uncorrected_median_ms",
+         sync.uncorrected_median_ms ? fixed(*sync.uncorrected_median_ms, 1) : "null"},
+    });
+}
+
+double mean_brightness(const cv::Mat& image) {
+    const cv::Scalar means = cv::mean(image);
+    return (means[0] + means[1] + means[2]) / 3.0;
 }
 
 // Returns why the file could not be written, if it could not.
@@ -77,10 +115,15 @@ enum class Outcome { running, complete, rejected, timed_out, failed };
 // thread; one mutex guards it all because the main thread looks once a second.
 class HeadlessRecorder final : public StreamObserver {
 public:
-    HeadlessRecorder(const HeadlessSettings& settings, SteadyClock::time_point start)
-        : settings_(settings), start_(start), rate_(start) {}
+    HeadlessRecorder(const HeadlessSettings& settings, SteadyClock::time_point start,
+                     AudioSession& audio, SyncReport* sync)
+        : settings_(settings), start_(start), audio_(audio), sync_(sync), rate_(start) {}
 
-    void on_accepted(const wire::StreamInfo&) override {}
+    void on_accepted(const wire::StreamInfo& info) override { audio_.on_accepted(info); }
+
+    void on_audio(const wire::MessageHeader& header, std::span<const std::uint8_t> opus) override {
+        audio_.on_audio(header, opus);
+    }
 
     void on_frame(const wire::MessageHeader& header, std::span<const std::uint8_t> jpeg) override {
         const auto arrived = SteadyClock::now();
@@ -91,6 +134,9 @@ public:
         }
         // Decoding and saving stay outside the lock so progress is never delayed by them.
         const DecodedJpeg decoded = decode_jpeg(jpeg);
+        const bool measure = sync_ != nullptr && decoded.problem == JpegProblem::none;
+        scheduler_.push({header.timestamp_us, measure ? mean_brightness(decoded.image) : 0.0},
+                        header.timestamp_us, arrived);
         std::optional<std::string> save_error;
         if (settings_.save_directory) {
             const auto name = "frame-" + std::to_string(header.sequence) + ".jpg";
@@ -144,6 +190,20 @@ public:
         reconnects_ = reconnects;
     }
 
+    // Presents the frames whose sound is being heard (all of them when there is no sound).
+    void present_due(SteadyClock::time_point now) {
+        const auto clock = audio_.clock_us(now);
+        while (auto presented = scheduler_.next(now, clock)) {
+            if (sync_) {
+                sync_->frame_presented(presented->frame.timestamp_us, presented->frame.brightness,
+                                       now);
+            }
+            if (!presented->av_offset_ms) continue;
+            std::lock_guard lock(mutex_);
+            av_offsets_ms_.push_back(*presented->av_offset_ms);
+        }
+    }
+
     // Waits until the run is over or `deadline` passes; true when it is over.
     bool wait_until_finished(SteadyClock::time_point deadline) {
         std::unique_lock lock(mutex_);
@@ -188,12 +248,16 @@ public:
             {"latency_ms_p50", latency ? fixed(latency->p50, 3) : "null"},
             {"sequence_gaps", std::to_string(gaps_.missing())},
             {"source_state", json_string(source_state_)},
+            {"audio_state", json_string(to_string(audio_.status(now)))},
+            {"audio_packets", std::to_string(audio_.counters().packets)},
+            {"av_offset_ms", offsets_json(summarize_offsets(av_offsets_ms_))},
         });
     }
 
     std::string summary_line(SteadyClock::time_point now) {
+        const AudioCounters audio = audio_.counters();
         std::lock_guard lock(mutex_);
-        return json_object({
+        std::vector<std::pair<std::string_view, std::string>> fields{
             {"type", json_string("summary")},
             {"frames", std::to_string(frames_)},
             {"elapsed_s", fixed(Seconds(now - start_).count(), 3)},
@@ -207,7 +271,17 @@ public:
             {"decode_errors", std::to_string(decode_errors_)},
             {"truncated_frames", std::to_string(truncated_frames_)},
             {"reconnects", std::to_string(reconnects_)},
-        });
+            {"audio_state", json_string(to_string(audio_.status(now)))},
+            {"audio_packets", std::to_string(audio.packets)},
+            {"audio_gaps", std::to_string(audio.gaps)},
+            {"audio_decode_errors", std::to_string(audio.decode_errors)},
+            {"audio_underruns", std::to_string(audio.underruns)},
+            {"audio_dropped", std::to_string(audio.dropped)},
+            {"av_offset_ms", offsets_json(summarize_offsets(av_offsets_ms_))},
+            {"frames_dropped_for_sync", std::to_string(scheduler_.dropped())},
+        };
+        if (sync_) fields.emplace_back("sync_report", sync_json(sync_->measurement()));
+        return json_object(fields);
     }
 
 private:
@@ -227,8 +301,17 @@ private:
         return span.count() > 0 ? static_cast<double>(frames_ - 1) / span.count() : 0.0;
     }
 
+    // What present_due hands on: only what the report needs, not the picture.
+    struct PresentableFrame {
+        std::uint64_t timestamp_us = 0;
+        double brightness = 0;  // measured with --sync-report only
+    };
+
     const HeadlessSettings& settings_;
     const SteadyClock::time_point start_;
+    AudioSession& audio_;
+    SyncReport* const sync_;
+    FrameScheduler<PresentableFrame> scheduler_;
 
     std::mutex mutex_;
     std::condition_variable finished_signal_;
@@ -247,6 +330,7 @@ private:
     std::optional<SteadyClock::time_point> first_frame_at_;
     std::optional<SteadyClock::time_point> last_frame_at_;
     std::string source_state_ = "unknown";
+    std::vector<double> av_offsets_ms_;  // of every frame presented while sound played
 };
 
 void print_line(const std::string& line) {
@@ -271,13 +355,29 @@ int run_headless(const StreamClientSettings& client_settings, const HeadlessSett
 
     const auto start = SteadyClock::now();
     const auto deadline = start + settings.timeout;
-    HeadlessRecorder recorder(settings, start);
+    std::optional<SyncReport> sync;
+    PcmTap tap;
+    if (settings.sync_report) {
+        sync.emplace();
+        tap = [&sync](std::span<const std::int16_t> samples, int channels,
+                      SteadyClock::time_point first_heard_at) {
+            sync->sound_written(samples, channels, first_heard_at);
+        };
+    }
+    AudioSession audio(settings.audio, std::move(tap));
+    HeadlessRecorder recorder(settings, start, audio, sync ? &*sync : nullptr);
     StreamClient client(client_settings, recorder);
     client.start();
 
     auto next_progress = start + kProgressInterval;
-    while (!recorder.wait_until_finished(std::min(next_progress, deadline))) {
+    for (;;) {
+        const auto look_again =
+            SteadyClock::now() + (audio.status(SteadyClock::now()) == AudioStatus::playing
+                                      ? kPresentIntervalPlaying
+                                      : kPresentIntervalIdle);
+        if (recorder.wait_until_finished(std::min({look_again, next_progress, deadline}))) break;
         const auto now = SteadyClock::now();
+        recorder.present_due(now);
         if (now >= deadline) {
             recorder.time_out();
             break;

@@ -1,7 +1,9 @@
-// Headless mode: receive N frames without a window, proving each one decodes, and
+// Headless mode: receive N frames without a window, proving each one decodes,
+// play the sound and present the frames in sync with it as a window would, and
 // report progress and a summary as JSON lines on stdout (for tests and benchmarks).
 #pragma once
 
+#include "audio_session.hpp"
 #include "stream_client.hpp"
 
 #include <chrono>
@@ -15,6 +17,10 @@ struct HeadlessSettings {
     std::uint64_t frames = 0;                             // the run ends once this many arrived
     std::optional<std::filesystem::path> save_directory;  // frame-<seq>.jpg per frame
     std::chrono::milliseconds timeout{30000};             // failure when reached first
+    AudioSettings audio;  // played too, and frames are presented in sync with it
+    // Measure A/V sync from the test source's flash and beep (sync_report.hpp);
+    // decodes every presented frame's brightness, so only on request.
+    bool sync_report = false;
 };
 
 // Exit code when all frames arrived but at least one was not a complete JPEG.

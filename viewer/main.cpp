@@ -28,6 +28,9 @@ struct CommandLine {
     std::uint64_t frames = 0;
     std::string save_directory;
     double timeout_s = 30.0;
+    bool mute = false;
+    std::string audio_device = "default";
+    bool sync_report = false;
 };
 
 // TEXT, or the first line of FILE for "@FILE" (a ticket is long, and a command
@@ -61,6 +64,8 @@ int run(const CommandLine& options) {
     }
     client.token = *credential;
     client.max_fps = options.max_fps;
+    client.audio = !options.mute;
+    const viewer::AudioSettings audio{options.mute, options.audio_device};
 
     if (options.headless) {
         // A run with a deadline should fail visibly on rejection, not wait it out.
@@ -69,11 +74,13 @@ int run(const CommandLine& options) {
         headless.frames = options.frames;
         if (!options.save_directory.empty()) headless.save_directory = options.save_directory;
         headless.timeout = std::chrono::milliseconds(std::llround(options.timeout_s * 1000.0));
+        headless.audio = audio;
+        headless.sync_report = options.sync_report;
         return viewer::run_headless(client, headless);
     }
     // Someone is watching: keep trying while the server is full or restarting.
     client.retry_busy_server = true;
-    return viewer::run_window(client, {"camview " + viewer::to_string(client.endpoint)});
+    return viewer::run_window(client, {"camview " + viewer::to_string(client.endpoint), audio});
 }
 
 }  // namespace
@@ -95,6 +102,15 @@ int main(int argc, char** argv) {
     app.add_option("--max-fps", options.max_fps, "ask for at most N frames per second (0 = no cap)")
         ->type_name("N");
 
+    auto* mute = app.add_flag("--mute", options.mute,
+                              "no sound: do not ask the daemon for audio, play none, and show "
+                              "frames as they arrive");
+    app.add_option("--audio-device", options.audio_device,
+                   "ALSA device to play the sound on (default: 'default', which reaches "
+                   "PipeWire or PulseAudio on a desktop)")
+        ->type_name("NAME")
+        ->excludes(mute);
+
     auto* headless = app.add_flag("--headless", options.headless,
                                   "no window: print JSON progress and a summary on stdout; "
                                   "see the exit status below");
@@ -112,6 +128,11 @@ int main(int argc, char** argv) {
         ->type_name("SECONDS")
         ->check(CLI::PositiveNumber)
         ->needs(headless);
+    app.add_flag("--sync-report", options.sync_report,
+                 "headless: measure A/V sync from the test source's once-a-second flash and "
+                 "beep; adds sync_report to the summary")
+        ->needs(headless)
+        ->excludes(mute);
     headless->needs(frames);
     app.footer(
         "Exit status with --headless:\n"
@@ -123,7 +144,12 @@ int main(int argc, char** argv) {
         "     counts them in decode_errors and truncated_frames.\n"
         "A single bad frame is enough for 3: TCP delivers a frame intact or not at\n"
         "all, so a frame that does not decode means the camera or the daemon is\n"
-        "broken, and a health check built on camview must not pass on it.");
+        "broken, and a health check built on camview must not pass on it.\n"
+        "\n"
+        "Audio: camview asks for audio unless --mute, plays it on --audio-device and\n"
+        "shows each frame when the sound captured with it is heard (the overlay shows\n"
+        "the A/V offset). Without sound (--mute, a stream without audio, a device\n"
+        "that cannot be opened, sound that stalls) frames show as they arrive.");
 
     try {
         app.parse(argc, argv);

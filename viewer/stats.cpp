@@ -1,4 +1,4 @@
-// Frame rate windows, sequence gap accounting and latency percentiles.
+// Frame rate windows, sequence gap accounting, latency percentiles, offset summaries.
 #include "stats.hpp"
 
 #include <algorithm>
@@ -69,6 +69,14 @@ std::optional<LatencyPercentiles> percentiles(std::span<const double> latencies_
         return sorted[std::clamp<std::size_t>(index, 1, sorted.size()) - 1];
     };
     return LatencyPercentiles{rank(0.50), rank(0.90), rank(0.99), sorted.back()};
+}
+
+std::optional<OffsetSummary> summarize_offsets(std::span<const double> offsets_ms) {
+    const auto middle = percentiles(offsets_ms);
+    if (!middle) return std::nullopt;
+    double max_abs = 0;
+    for (const double offset : offsets_ms) max_abs = std::max(max_abs, std::abs(offset));
+    return OffsetSummary{middle->p50, max_abs, offsets_ms.size()};
 }
 
 }  // namespace camstream::viewer

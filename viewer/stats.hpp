@@ -1,10 +1,11 @@
 // Frame statistics shared by the window overlay and the headless report: frame
-// rate, end-to-end latency and its percentiles, and sequence gaps. Every number
+// rate, end-to-end latency and its percentiles, sequence gaps, and offsets. Every number
 // here comes from the server and is treated as untrusted: no value it sends may
 // overflow an accumulator or turn into billions of "lost" frames.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -74,5 +75,13 @@ struct LatencyPercentiles {
 
 // Nearest-rank percentiles; empty when there are no samples.
 std::optional<LatencyPercentiles> percentiles(std::span<const double> latencies_ms);
+
+// Signed offsets (A/V sync): the median, and the largest in either direction.
+struct OffsetSummary {
+    double median = 0;
+    double max_abs = 0;
+    std::size_t count = 0;
+};
+std::optional<OffsetSummary> summarize_offsets(std::span<const double> offsets_ms);
 
 }  // namespace camstream::viewer

@@ -46,6 +46,14 @@ std::optional<std::string> deliver(const wire::StreamDecoder& decoder, StreamObs
         case wire::MessageType::video_frame:
             observer.on_frame(header, decoder.payload());
             return std::nullopt;
+        case wire::MessageType::audio_packet: {
+            const auto& opus = decoder.payload();
+            if (opus.empty() || opus.size() > wire::kMaxAudioPacketLength) {
+                return "protocol error: audio packet of " + std::to_string(opus.size()) + " bytes";
+            }
+            observer.on_audio(header, opus);
+            return std::nullopt;
+        }
         case wire::MessageType::heartbeat: {
             wire::Heartbeat heartbeat;
             if (!wire::parse_payload(decoder.payload(), heartbeat)) {
@@ -157,7 +165,8 @@ StreamClient::SessionOutcome StreamClient::run_session() {
 }
 
 StreamClient::SessionOutcome StreamClient::read_stream(TcpConnection& connection) {
-    const wire::ClientHello hello{wire::kVersion, settings_.max_fps, settings_.token};
+    const wire::ClientHello hello{wire::kVersion, settings_.max_fps, settings_.audio,
+                                  settings_.token};
     if (auto error = connection.send_all(wire::encode(hello))) return {*error};
 
     wire::StreamDecoder decoder;

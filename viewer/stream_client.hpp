@@ -29,6 +29,8 @@ struct StreamClientSettings {
     // Whether "server full" and "shutting down" rejections are retried with
     // backoff; every other rejection stops the client.
     bool retry_busy_server = false;
+    // Ask the server for audio (docs/PROTOCOL.md section 10).
+    bool audio = true;
 };
 
 // Called on the receive thread, one call at a time, in stream order.
@@ -39,6 +41,9 @@ public:
     // jpeg is valid only during the call.
     virtual void on_frame(const wire::MessageHeader& header,
                           std::span<const std::uint8_t> jpeg) = 0;
+    // One Opus packet (already checked to be 1..kMaxAudioPacketLength bytes);
+    // valid only during the call. A server sends them only when asked (audio).
+    virtual void on_audio(const wire::MessageHeader&, std::span<const std::uint8_t>) {}
     virtual void on_heartbeat(const wire::Heartbeat& heartbeat) = 0;
     // retrying = false means the client has stopped for good.
     virtual void on_rejected(const wire::ServerHello& hello, bool retrying) = 0;

@@ -1,11 +1,13 @@
-// Window mode. The receive thread decodes frames and records the link state
-// (WindowFeed); the UI thread takes the newest frame, draws the overlay and keeps
-// pumping cv::waitKey whether or not frames arrive, so the window stays responsive
-// while the daemon is away.
+// Window mode. The receive thread decodes frames, feeds the audio and records
+// the link state (WindowFeed); the UI thread takes the newest frame that is due
+// (when its sound is heard, or at once without sound), draws the overlay and
+// keeps pumping cv::waitKey whether or not frames arrive, so the window stays
+// responsive while the daemon is away.
 #include "window.hpp"
 
+#include "av_sync.hpp"
+#include "decoded_frame.hpp"
 #include "jpeg.hpp"
-#include "latest_frame.hpp"
 #include "placeholder_size.hpp"
 #include "stats.hpp"
 
@@ -47,7 +49,9 @@ struct LinkStatus {
 // The receive-thread side of window mode.
 class WindowFeed final : public StreamObserver {
 public:
-    LatestFrame& frames() { return frames_; }
+    explicit WindowFeed(AudioSession& audio) : audio_(audio) {}
+
+    FrameScheduler<DecodedFramePtr>& frames() { return frames_; }
 
     LinkStatus status() {
         std::lock_guard lock(mutex_);
@@ -55,6 +59,7 @@ public:
     }
 
     void on_accepted(const wire::StreamInfo& info) override {
+        audio_.on_accepted(info);
         std::lock_guard lock(mutex_);
         status_ = {};
         status_.phase = LinkStatus::Phase::connected;
@@ -70,10 +75,15 @@ public:
                          std::string(to_string(decoded.problem)).c_str());
             return;
         }
-        frames_.publish(std::make_shared<const DecodedFrame>(
-            DecodedFrame{std::move(decoded.image), header.sequence, header.timestamp_us}));
+        frames_.push(std::make_shared<const DecodedFrame>(DecodedFrame{
+                         std::move(decoded.image), header.sequence, header.timestamp_us}),
+                     header.timestamp_us, SteadyClock::now());
         std::lock_guard lock(mutex_);
         status_.source = wire::SourceState::live;
+    }
+
+    void on_audio(const wire::MessageHeader& header, std::span<const std::uint8_t> opus) override {
+        audio_.on_audio(header, opus);
     }
 
     void on_heartbeat(const wire::Heartbeat& heartbeat) override {
@@ -101,7 +111,8 @@ public:
     void on_reconnecting(std::uint64_t) override {}
 
 private:
-    LatestFrame frames_;
+    AudioSession& audio_;
+    FrameScheduler<DecodedFramePtr> frames_;
     std::mutex mutex_;
     LinkStatus status_;
 };
@@ -170,12 +181,39 @@ void draw_centered_text(cv::Mat& canvas, const std::vector<std::string>& paragra
     }
 }
 
-// The status line across the top: fps, end-to-end latency, resolution, sequence.
-void draw_info_bar(cv::Mat& canvas, const DecodedFrame& frame, double fps, double latency_ms) {
-    char text[128];
-    std::snprintf(text, sizeof text, "%.1f fps | latency %.1f ms | %dx%d | seq %llu", fps,
-                  latency_ms, frame.image.cols, frame.image.rows,
-                  static_cast<unsigned long long>(frame.sequence));
+// "A/V +12 ms" while in sync with the sound, else why there is no sync.
+std::string audio_text(AudioStatus audio, std::optional<double> av_offset_ms) {
+    if (audio == AudioStatus::playing && av_offset_ms) {
+        char text[32];
+        std::snprintf(text, sizeof text, "A/V %+.0f ms", *av_offset_ms);
+        return text;
+    }
+    switch (audio) {
+        case AudioStatus::muted: return "muted";
+        case AudioStatus::none: return "no audio";
+        case AudioStatus::output_failed: return "no sound device";
+        case AudioStatus::buffering:
+        case AudioStatus::playing: return "audio buffering";
+    }
+    return "no audio";
+}
+
+struct View {
+    DecodedFramePtr frame;  // the newest frame, kept after a disconnect to dim under the text
+    double fps = 0.0;
+    double latency_ms = 0.0;  // of that frame, measured when it was first shown
+    std::optional<double> av_offset_ms;  // of that frame, when it was shown in sync
+    AudioStatus audio = AudioStatus::none;
+};
+
+// The status line across the top: fps, end-to-end latency, resolution, sequence, sound.
+void draw_info_bar(cv::Mat& canvas, const View& view) {
+    const DecodedFrame& frame = *view.frame;
+    char text[160];
+    std::snprintf(text, sizeof text, "%.1f fps | latency %.1f ms | %dx%d | seq %llu | %s",
+                  view.fps, view.latency_ms, frame.image.cols, frame.image.rows,
+                  static_cast<unsigned long long>(frame.sequence),
+                  audio_text(view.audio, view.av_offset_ms).c_str());
     const int margin = 8;
     const double scale = fitting_scale(text, canvas.cols - 2 * margin, 0.6);
     int baseline = 0;
@@ -193,12 +231,6 @@ std::string countdown_text(SteadyClock::time_point retry_at, SteadyClock::time_p
     std::snprintf(text, sizeof text, "reconnecting in %.1fs", left.count());
     return text;
 }
-
-struct View {
-    DecodedFramePtr frame;  // the newest frame, kept after a disconnect to dim under the text
-    double fps = 0.0;
-    double latency_ms = 0.0;  // of that frame, measured when it was first shown
-};
 
 cv::Mat compose(const View& view, const LinkStatus& status, const std::string& endpoint,
                 SteadyClock::time_point now) {
@@ -227,7 +259,7 @@ cv::Mat compose(const View& view, const LinkStatus& status, const std::string& e
             } else if (!view.frame) {
                 draw_centered_text(canvas, {"waiting for the first frame"}, kWhite);
             }
-            if (view.frame) draw_info_bar(canvas, *view.frame, view.fps, view.latency_ms);
+            if (view.frame) draw_info_bar(canvas, view);
             break;
     }
     return canvas;
@@ -255,7 +287,8 @@ int run_window(const StreamClientSettings& client_settings, const WindowSettings
                      "use --headless\n");
         return 1;
     }
-    WindowFeed feed;
+    AudioSession audio(settings.audio);
+    WindowFeed feed(audio);
     StreamClient client(client_settings, feed);
     // GUI_NORMAL: no toolbar from the Qt backend, the picture is the whole window.
     cv::namedWindow(settings.title, cv::WINDOW_AUTOSIZE | cv::WINDOW_GUI_NORMAL);
@@ -274,12 +307,17 @@ int run_window(const StreamClientSettings& client_settings, const WindowSettings
         }
         const auto now = SteadyClock::now();
         bool got_frame = false;
-        if (auto fresh = feed.frames().take()) {
-            view.frame = std::move(fresh);
-            view.latency_ms = latency_ms_since(view.frame->capture_timestamp_us);
-            display_rate.count();
+        // Of several frames due at once (the UI fell behind), the newest is shown.
+        while (auto due = feed.frames().next(now, audio.clock_us(now))) {
+            view.frame = std::move(due->frame);
+            view.av_offset_ms = due->av_offset_ms;
             got_frame = true;
         }
+        if (got_frame) {
+            view.latency_ms = latency_ms_since(view.frame->capture_timestamp_us);
+            display_rate.count();
+        }
+        view.audio = audio.status(now);
         view.fps = display_rate.rate(now);
         if (got_frame || now - last_redraw >= kRedrawInterval) {
             cv::imshow(settings.title, compose(view, status, endpoint, now));

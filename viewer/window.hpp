@@ -1,6 +1,7 @@
 // Window mode: the OpenCV window, its overlay, and the UI loop that pumps it.
 #pragma once
 
+#include "audio_session.hpp"
 #include "stream_client.hpp"
 
 #include <string>
@@ -9,6 +10,7 @@ namespace camstream::viewer {
 
 struct WindowSettings {
     std::string title;
+    AudioSettings audio;
 };
 
 // Shows the stream until the user quits (returns 0) or the server rejects the

@@ -2,6 +2,9 @@
 // frame counter and the wall-clock time, so motion, freezes and latency show.
 #include "capture/test_pattern.hpp"
 
+#include "media/clock.hpp"
+#include "media/sync_marker.hpp"
+
 #include <opencv2/imgproc.hpp>
 
 #include <array>
@@ -15,6 +18,7 @@ TestPatternSource::TestPatternSource(const SourceSettings& settings, std::option
     : size_(settings.width, settings.height),
       fps_(settings.fps),
       pacer_(settings.fps, stop),
+      sync_flash_(settings.sync_flash),
       hang_after_(hang_after),
       stop_(stop) {}
 
@@ -67,6 +71,8 @@ bool TestPatternSource::grab() {
     }
     if (!pacer_.wait()) return false;
     ++frames_grabbed_;
+    // The frame's capture time, and what decides whether it flashes.
+    grabbed_us_ = wall_clock_us();
     return true;
 }
 
@@ -74,8 +80,13 @@ bool TestPatternSource::retrieve(SourceImage& out) {
     // Only the moving block and the text band change between frames: restore and
     // redraw just those, rather than copying the whole background every frame.
     cv::Mat& image = canvas_;
-    if (image.empty()) background_.copyTo(image);
+    if (image.empty() || flashed_) background_.copyTo(image);
     if (!block_.empty()) background_(block_).copyTo(image(block_));
+    flashed_ = sync_flash_ && in_sync_flash(grabbed_us_);
+    if (flashed_) {
+        // Everything above the caption: a viewer (or a test) sees it at a glance.
+        image(cv::Rect(0, 0, size_.width, std::max(1, counter_area_.y))).setTo(cv::Scalar::all(255));
+    }
 
     const int block = std::max(8, size_.height / 6);
     const int travel = std::max(1, size_.width - block);

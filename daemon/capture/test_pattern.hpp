@@ -18,6 +18,7 @@ public:
     cv::Size size() const override { return size_; }
     double fps() const override { return fps_; }
     std::string describe() const override;
+    std::int64_t captured_us() const override { return grabbed_us_; }
 
 private:
 
@@ -35,6 +36,10 @@ private:
     cv::Rect counter_area_;
     cv::Rect clock_area_;
     std::uint64_t frames_grabbed_ = 0;
+    std::int64_t grabbed_us_ = 0;
+    // With a tone as audio: the picture flashes white as the tone beeps (media/sync_marker.hpp).
+    bool sync_flash_ = false;
+    bool flashed_ = false;  // the last frame was a flash: redraw everything
 
     // testpattern:hang-after=DURATION: grab() then blocks like a hung camera
     // read, until the capture thread is asked to stop.

@@ -3,6 +3,7 @@
 // functions that read, print and compare it, so a key is declared only here.
 #include "config/schema.hpp"
 
+#include "audio/audio_source_uri.hpp"
 #include "capture/source_uri.hpp"
 #include "config/did_you_mean.hpp"
 #include "config/value_grammar.hpp"
@@ -117,7 +118,7 @@ std::optional<std::string> read_boolean(const ConfigKey& row, std::string_view t
     return quoted_path(row) + " must be true or false, got '" + std::string(text) + "'";
 }
 
-// Strings, choices, listen addresses and source URIs are all stored as written.
+// Strings, choices, listen addresses and (audio) sources are all stored as written.
 std::optional<std::string> read_text(const ConfigKey& row, std::string_view text, std::string& out) {
     if (row.kind == ValueKind::choice) {
         if (std::find(row.choices.begin(), row.choices.end(), text) == row.choices.end()) {
@@ -136,6 +137,11 @@ std::optional<std::string> read_text(const ConfigKey& row, std::string_view text
     } else if (row.kind == ValueKind::source_uri) {
         std::string error;
         if (!parse_source_uri(text, error)) return quoted_path(row) + " is '" + std::string(text) + "'; " + error;
+    } else if (row.kind == ValueKind::audio_source) {
+        std::string error;
+        if (!parse_audio_source_uri(text, error)) {
+            return quoted_path(row) + " is '" + std::string(text) + "'; " + error;
+        }
     }
     out = std::string(text);
     return std::nullopt;
@@ -273,7 +279,7 @@ constexpr ConfigKey boolean_key(std::string_view section, std::string_view key, 
     return make_key<Section, Field, ValueKind::boolean>(section, key, 0, 0, {}, on_reload, doc);
 }
 
-// string, listen_address and source_uri: text whose grammar, if any, is the kind's.
+// string, listen_address, source_uri and audio_source: text whose grammar, if any, is the kind's.
 template <auto Section, auto Field, ValueKind Kind>
 constexpr ConfigKey text_key(std::string_view section, std::string_view key, OnReload on_reload,
                              std::string_view doc) {
@@ -318,6 +324,24 @@ constexpr std::array kKeys = {
     duration_key<&Settings::source, &SourceSettings::retry_max>(
         "source", "retry_max", 100ms, 600s, reopens_source,
         "longest wait between reopen attempts"),
+
+    text_key<&Settings::audio, &AudioSettings::source, ValueKind::audio_source>(
+        "audio", "source", needs_restart,
+        "where sound comes from: none, alsa:DEVICE (a microphone: alsa:default, alsa:plughw:CARD=Mic), "
+        "file:PATH (a 48 kHz WAV file, looped) or tone:FREQ (a test tone of 20 to 20000 Hz that beeps at "
+        "each whole second, when the test pattern flashes)"),
+    integer_key<&Settings::audio, &AudioSettings::channels>(
+        "audio", "channels", 1, 2, needs_restart,
+        "1 (mono) or 2 (stereo); a file with the other count is converted"),
+    integer_key<&Settings::audio, &AudioSettings::bitrate>(
+        "audio", "bitrate", 6000, 510000, needs_restart,
+        "Opus bitrate in bits per second: 24000 suits speech, 64000 music in mono"),
+    duration_key<&Settings::audio, &AudioSettings::retry_initial>(
+        "audio", "retry_initial", 100ms, 60s, needs_restart,
+        "wait before reopening an audio source that failed or vanished; doubles at each failed attempt"),
+    duration_key<&Settings::audio, &AudioSettings::retry_max>(
+        "audio", "retry_max", 100ms, 600s, needs_restart,
+        "longest wait between audio reopen attempts"),
 
     choice_key<&Settings::picture, &PictureSettings::rotate>(
         "picture", "rotate", kRotations, reopens_source,

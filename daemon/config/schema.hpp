@@ -24,7 +24,9 @@ std::string_view to_string(OnReload effect);
 
 // How a key's value is written. min and max bound integer and number values,
 // durations (in milliseconds) and byte sizes (in bytes).
-enum class ValueKind { integer, number, boolean, string, choice, duration, byte_size, listen_address, source_uri };
+enum class ValueKind {
+    integer, number, boolean, string, choice, duration, byte_size, listen_address, source_uri, audio_source
+};
 
 // One row of the table. Made only in schema.cpp, where each row is bound to
 // its field of Settings; read it through config_keys().

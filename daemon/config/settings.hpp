@@ -20,6 +20,20 @@ struct SourceSettings {
     // A source that fails is reopened after retry_initial, doubling up to retry_max.
     Duration retry_initial{500};
     Duration retry_max{10000};
+    // Not a key: set when audio.source is a tone, so the test pattern flashes
+    // as the tone beeps (media/sync_marker.hpp).
+    bool sync_flash = false;
+};
+
+// The microphone (daemon/audio/): captured always, Opus-encoded only while
+// someone listens.
+struct AudioSettings {
+    std::string source = "none";  // grammar: audio/audio_source_uri.hpp
+    int channels = 1;
+    int bitrate = 64000;  // Opus, bits per second
+    // A source that fails is reopened after retry_initial, doubling up to retry_max.
+    Duration retry_initial{500};
+    Duration retry_max{10000};
 };
 
 // What is done to each picture before it is encoded. Each costs nothing unless
@@ -103,6 +117,7 @@ struct LogSettings {
 
 struct Settings {
     SourceSettings source;
+    AudioSettings audio;
     PictureSettings picture;
     EncoderSettings encoder;
     ServerSettings server;

@@ -117,7 +117,9 @@ HealthReport health_report(const Health& health, std::int64_t now_us) {
                        protocol.viewers);
         first = false;
     }
-    fmt::format_to(std::back_inserter(json), R"(}},"frames_sent":{}}})", health.frames_sent());
+    // The microphone does not make the camera unhealthy: it is reported beside it.
+    fmt::format_to(std::back_inserter(json), R"(}},"frames_sent":{},"audio":{},"listeners":{}}})", health.frames_sent(),
+                   json_string(wire::to_string(health.audio_state())), health.listeners());
     return report;
 }
 

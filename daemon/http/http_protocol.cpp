@@ -32,6 +32,26 @@ Bytes HttpProtocol::stream_head() {
     return {head.begin(), head.end()};
 }
 
+Bytes HttpProtocol::audio_head() const {
+    const auto head = fmt::format(
+        "HTTP/1.1 200 OK\r\nServer: camstreamd {}\r\nContent-Type: audio/ogg; codecs=opus\r\n"
+        "Cache-Control: no-store, no-cache, must-revalidate, max-age=0\r\nPragma: no-cache\r\n"
+        "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+        kVersion);
+    Bytes bytes(head.begin(), head.end());
+    bytes.insert(bytes.end(), ogg_->header_pages().begin(), ogg_->header_pages().end());
+    return bytes;
+}
+
+FramedPtr HttpProtocol::audio(const FramePtr& packet) {
+    if (!ogg_) return nullptr;
+    // The page replaces the bare packet as the payload: made once, shared by every listener.
+    auto page = std::make_shared<Frame>(*packet);
+    page->payload = std::make_shared<const std::vector<std::uint8_t>>(ogg_->page(*packet));
+    return std::make_shared<const FramedMessage>(std::move(page), Bytes{}, std::span<const std::uint8_t>{},
+                                                 FramedMessage::Pipe::none);
+}
+
 std::unique_ptr<ProtocolSession> HttpProtocol::open_session() { return std::make_unique<HttpSession>(*this); }
 
 Bytes HttpProtocol::refusal(Rejection why, std::string_view detail) const {

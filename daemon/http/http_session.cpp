@@ -60,6 +60,7 @@ std::chrono::milliseconds HttpSession::greeting_timeout(std::chrono::millisecond
         case Phase::reading:
             return reader_.started() || !answered_any_ ? settings.request_timeout : settings.keepalive_timeout;
         case Phase::streaming:
+        case Phase::listening:
         case Phase::closing: break;
     }
     // The last response of a closing connection gets as long as a request would.
@@ -89,7 +90,8 @@ void HttpSession::on_hello_timeout(Connection& connection, std::chrono::millisec
         case Phase::closing:
             connection.close("last response not taken within " + std::to_string(timeout.count()) + "ms");
             return;
-        case Phase::streaming: return;
+        case Phase::streaming:
+        case Phase::listening: return;
     }
 }
 
@@ -105,6 +107,7 @@ void HttpSession::on_input(Connection& connection, std::span<const std::uint8_t>
             held_.insert(held_.end(), bytes.begin(), bytes.end());
             return;
         case Phase::streaming:
+        case Phase::listening:
         case Phase::closing:
             // A stream's client has nothing more to say; whatever it sends is not kept.
             return;
@@ -151,6 +154,9 @@ void HttpSession::answer(Connection& connection, const HttpRequest& request) {
     if (request.path == "/stream") {
         start_stream(connection, request);
         return;
+    } else if (request.path == "/audio") {
+        start_audio(connection, request);
+        return;
     } else if (request.path == "/snapshot.jpg") {
         if (allowed(connection, request)) start_snapshot(connection, request);
         return;
@@ -172,7 +178,7 @@ void HttpSession::answer(Connection& connection, const HttpRequest& request) {
         response.body = std::string(live_page_html());
     } else {
         const auto keep_alive = response.keep_alive;
-        response = text_response(404, request.path + " is not here; try /, /stream, /snapshot.jpg, /healthz or /metrics");
+        response = text_response(404, request.path + " is not here; try /, /stream, /audio, /snapshot.jpg, /healthz or /metrics");
         response.keep_alive = keep_alive;
     }
     reply(connection, std::move(response), head_only);
@@ -208,6 +214,34 @@ void HttpSession::start_stream(Connection& connection, const HttpRequest& reques
         return;
     }
     phase_ = Phase::streaming;
+}
+
+void HttpSession::start_audio(Connection& connection, const HttpRequest& request) {
+    if (!protocol_.has_audio()) {
+        auto response = text_response(404, "no audio here: audio.source is none");
+        response.keep_alive = request.keep_alive;
+        reply(connection, std::move(response), request.method == HttpRequest::Method::head);
+        return;
+    }
+    auto head = protocol_.audio_head();
+    if (request.method == HttpRequest::Method::head) {
+        if (!allowed(connection, request)) return;
+        const std::string_view text(reinterpret_cast<const char*>(head.data()), head.size());
+        head.resize(text.find("\r\n\r\n") + 4);
+        phase_ = Phase::closing;
+        connection.send(std::move(head), true);
+        return;
+    }
+    Presented presented;
+    presented.credential = credential_of(request);
+    presented.audio = true;
+    presented.video = false;
+    const auto decision = connection.admit(std::move(presented), std::move(head));
+    if (!decision) {
+        refuse_access(connection, decision);
+        return;
+    }
+    phase_ = Phase::listening;
 }
 
 void HttpSession::start_snapshot(Connection& connection, const HttpRequest& request) {
@@ -304,6 +338,8 @@ void HttpSession::refuse(Connection& connection, Rejection why, Response respons
 }
 
 void HttpSession::on_idle(Connection& connection, const Health&) {
+    // A listener's stream is Ogg: nothing but pages may go in it.
+    if (phase_ == Phase::listening) return;
     // WebKit shows a multipart part only when the next one begins: with no new
     // frame for a while (a lost camera, a slow rate), the last one is sent
     // once more so that such browsers show it too.

@@ -32,12 +32,14 @@ private:
         reading,          // between requests, or inside one
         waiting_picture,  // /snapshot.jpg waits for a fresh frame
         streaming,        // /stream: the connection is a viewer
+        listening,        // /audio: the connection is a listener, without pictures
         closing,          // the last response is on its way
     };
 
     void read_requests(Connection& connection, std::span<const std::uint8_t> input);
     void answer(Connection& connection, const HttpRequest& request);
     void start_stream(Connection& connection, const HttpRequest& request);
+    void start_audio(Connection& connection, const HttpRequest& request);
     void start_snapshot(Connection& connection, const HttpRequest& request);
     void reply(Connection& connection, Response response, bool head_only);
     void refuse(Connection& connection, int status, const std::string& reason);

@@ -21,6 +21,7 @@ constexpr std::string_view kPage = R"html(<!DOCTYPE html>
   main { max-width: 1280px; margin: 0 auto; padding: 8px; }
   img { display: block; max-width: 100%; height: auto; margin: 0 auto; background: #000; }
   #status { margin: 8px 0; text-align: center; }
+  #sound { display: none; margin: 0 auto; padding: 4px 12px; background: #333; color: #ddd; border: 1px solid #555; border-radius: 4px; font: inherit; cursor: pointer; }
   #lost { display: none; margin: 8px 0; padding: 6px; text-align: center; background: #611; color: #fff; font-weight: bold; }
 </style>
 </head>
@@ -29,6 +30,8 @@ constexpr std::string_view kPage = R"html(<!DOCTYPE html>
   <img id="live" src="stream" alt="live camera">
   <div id="lost"></div>
   <div id="status">connecting&hellip;</div>
+  <div style="text-align: center"><button id="sound" type="button" aria-pressed="false">&#128263; sound off</button></div>
+  <audio id="audio" preload="none"></audio>
 </main>
 <script>
 "use strict";
@@ -48,6 +51,29 @@ function reloadPicture() {
 
 picture.addEventListener("error", () => setTimeout(reloadPicture, 2000));
 
+// Sound starts only on a click (browsers refuse to play before one), and
+// stopping it closes /audio, so a muted page costs the camera nothing.
+const sound = document.getElementById("sound");
+const audio = document.getElementById("audio");
+let soundOn = false;
+function setSound(on) {
+  soundOn = on;
+  sound.setAttribute("aria-pressed", String(on));
+  sound.innerHTML = on ? "&#128266; sound on" : "&#128263; sound off";
+  if (on) {
+    audio.src = "audio?" + tokenQuery + "t=" + Date.now();
+    audio.play().catch(() => setSound(false));
+  } else {
+    audio.pause();
+    audio.removeAttribute("src");
+    audio.load();
+  }
+}
+sound.addEventListener("click", () => setSound(!soundOn));
+// A live stream that ends (the camera restarted) is picked up again.
+audio.addEventListener("ended", () => { if (soundOn) setSound(true); });
+audio.addEventListener("error", () => { if (soundOn) setTimeout(() => { if (soundOn) setSound(true); }, 2000); });
+
 function showProblem(text) {
   banner.textContent = text;
   banner.style.display = "block";
@@ -62,6 +88,8 @@ async function refresh() {
     const viewers = health.viewers === 1 ? "1 viewer" : health.viewers + " viewers";
     summary.textContent = health.width + "\u00d7" + health.height + " \u00b7 " + fps + " fps \u00b7 " + viewers
     if (health.status === "starting") summary.textContent += " \u00b7 camera starting";
+    sound.style.display = health.audio && health.audio !== "none" ? "inline-block" : "none";
+    if (health.audio === "lost") summary.textContent += " \u00b7 microphone lost";
     if (health.status === "unhealthy") {
       showProblem("camera lost" + (health.reason ? " (" + health.reason + ")" : ""));
     } else {

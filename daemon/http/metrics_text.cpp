@@ -19,6 +19,8 @@ using Label = std::pair<std::string_view, std::string_view>;
 // Every state a source can be in, for the one-hot camstream_source_state:
 // a state missing here would never be reported, so keep it in step with wire.hpp.
 constexpr std::array kSourceStates{wire::SourceState::starting, wire::SourceState::live, wire::SourceState::lost};
+constexpr std::array kAudioStates{wire::AudioState::none, wire::AudioState::starting, wire::AudioState::live,
+                                  wire::AudioState::lost};
 
 double seconds(std::int64_t microseconds) { return static_cast<double>(microseconds) / 1e6; }
 
@@ -116,6 +118,22 @@ void capture_families(Exposition& out, const Health& health, std::int64_t now_us
     }
 }
 
+void audio_families(Exposition& out, const Health& health) {
+    const auto state = health.audio_state();
+    out.family("camstream_audio_state", "gauge",
+               "The microphone's state, one-hot (none: audio.source is none).");
+    for (const auto each : kAudioStates) {
+        out.sample("camstream_audio_state", {{"state", wire::to_string(each)}}, each == state ? 1 : 0);
+    }
+    const auto& audio = health.audio();
+    out.family("camstream_audio_packets_read_total", "counter", "20 ms audio packets read from the source.");
+    out.sample("camstream_audio_packets_read_total", {}, audio.packets_read);
+    out.family("camstream_audio_packets_encoded_total", "counter", "Audio packets encoded to Opus (only while someone listens).");
+    out.sample("camstream_audio_packets_encoded_total", {}, audio.packets_encoded);
+    out.family("camstream_audio_overruns_total", "counter", "Times the source lost samples because they were not read in time.");
+    out.sample("camstream_audio_overruns_total", {}, audio.overruns);
+}
+
 void protocol_families(Exposition& out, const Health& health) {
     const auto& protocols = health.protocols();
     const auto gauge = [&](std::string_view name, std::string_view help, int ProtocolCounters::*field) {
@@ -127,12 +145,19 @@ void protocol_families(Exposition& out, const Health& health) {
         for (const auto& p : protocols) out.sample(name, {{"protocol", p.name}}, p.*field);
     };
     gauge("camstream_viewers", "Viewers receiving frames now.", &ProtocolCounters::viewers);
+    gauge("camstream_listeners", "Viewers receiving audio now.", &ProtocolCounters::listeners);
+    counter("camstream_audio_packets_sent_total", "Audio packets written completely to a viewer's socket.",
+            &ProtocolCounters::audio_packets_sent);
+    counter("camstream_audio_packets_dropped_total",
+            "Audio packets a viewer lost, whole, because its audio queue was full.",
+            &ProtocolCounters::audio_packets_dropped);
     gauge("camstream_open_connections", "Connections open now, viewers and those still greeting.",
           &ProtocolCounters::open_connections);
     counter("camstream_connections_total", "Connections accepted.", &ProtocolCounters::connections);
     counter("camstream_frames_sent_total", "Frames written completely to a viewer's socket.",
             &ProtocolCounters::frames_sent);
-    counter("camstream_sent_bytes_total", "Bytes of frames written to viewers' sockets.", &ProtocolCounters::bytes_sent);
+    counter("camstream_sent_bytes_total", "Bytes of frames and audio written to viewers' sockets.",
+            &ProtocolCounters::bytes_sent);
     counter("camstream_stalls_total", "Viewers disconnected because their writes stopped moving.",
             &ProtocolCounters::stalls);
 
@@ -212,6 +237,7 @@ std::string prometheus_metrics(const Health& health, std::int64_t now_us, std::i
     out.family("camstream_start_time_seconds", "gauge", "When camstreamd started, in seconds since the Unix epoch.");
     out.sample("camstream_start_time_seconds", {}, seconds(started_us));
     capture_families(out, health, now_us);
+    audio_families(out, health);
     protocol_families(out, health);
     latency_family(out, health);
     return out.take();

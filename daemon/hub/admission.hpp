@@ -50,12 +50,15 @@ struct Presented {
     std::string_view host;                // the address alone: what failed attempts are counted by
     std::optional<std::string> credential;  // a token or ticket, when the viewer sent one
     std::uint16_t max_fps = 0;            // 0 = as fast as the source
+    bool audio = false;                   // the viewer asked for audio
+    bool video = true;                    // false: a listener only (HTTP /audio)
 };
 
 struct AdmissionDecision {
     std::optional<Rejection> refused;
     std::string detail;        // for the viewer and the log, when refused
     std::uint16_t max_fps = 0;  // the rate the viewer gets
+    bool audio = false;         // the viewer gets audio: it asked, and the server has audio
     Grant grant;
     explicit operator bool() const { return !refused; }
 };

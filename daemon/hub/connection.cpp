@@ -38,12 +38,19 @@ AdmissionDecision Connection::admit(Presented presented, Bytes accept_reply) {
     end_greeting();
     state_ = State::streaming;
     admitted_ = true;
+    listens_ = decision.audio;
+    watches_ = presented.video;
     grant_ = decision.grant;
     outbox_.set_max_fps(decision.max_fps);
     outbox_.send_control(std::move(accept_reply), false);
-    spdlog::info("viewer {} connected ({}{}, connection {}, max_fps {})", peer(), presented.protocol,
+    spdlog::info("viewer {} connected ({}{}, connection {}, max_fps {}{})", peer(), presented.protocol,
                  grant_.kind == Grant::Kind::open ? std::string() : ", " + grant_.describe(), id_,
-                 decision.max_fps == 0 ? std::string("uncapped") : std::to_string(decision.max_fps));
+                 decision.max_fps == 0 ? std::string("uncapped") : std::to_string(decision.max_fps),
+                 listens_ ? ", with audio" : "");
+    // A listener that joins while the microphone is not live hears so at once,
+    // not at its next idle moment (which a flowing video never has).
+    if (listens_ && hub_.health().audio_state() != wire::AudioState::live) audio_state_changed();
+    if (!watches_) return decision;
     if (auto first = hub_.first_picture(protocol_)) outbox_.offer(first);
     return decision;
 }
@@ -91,8 +98,10 @@ void Connection::log_disconnect(const std::string& why) {
     // One that never became a viewer was never logged as connected either; a
     // flood of such connects must not flood the log.
     spdlog::log(admitted_ ? spdlog::level::info : spdlog::level::debug,
-                "viewer {} disconnected: {}; {} frames sent, {} dropped", peer(), why, outbox_.frames_sent(),
-                outbox_.frames_dropped());
+                "viewer {} disconnected: {}; {} frames sent, {} dropped{}", peer(), why, outbox_.frames_sent(),
+                outbox_.frames_dropped(),
+                listens_ ? fmt::format("; {} audio packets sent, {} dropped", outbox_.audio_sent(), outbox_.audio_dropped())
+                         : std::string());
 }
 
 void Connection::revoke(const std::string& why) {
@@ -135,6 +144,10 @@ void Connection::tick(Clock::time_point now) {
     }
 }
 
+void Connection::audio_state_changed() {
+    if (listens_ && state_ == State::streaming && !outbox_.closed()) session_->on_idle(*this, hub_.health());
+}
+
 void Connection::want_fresh_frame() { hub_.want_fresh_frame(*this); }
 
 FramedPtr Connection::latest_frame() { return hub_.latest_frame(protocol_); }
@@ -156,6 +169,13 @@ void Connection::on_frame_sent(const FramedMessage& message, std::int64_t writte
 void Connection::on_frames_dropped(DropCause cause, std::size_t frames) {
     hub_.health().count_dropped(protocol_, cause, frames);
 }
+
+void Connection::on_audio_sent(std::size_t packets, std::size_t bytes) {
+    bytes_sent_ += bytes;
+    hub_.health().count_audio_sent(protocol_, packets, bytes);
+}
+
+void Connection::on_audio_dropped(std::size_t packets) { hub_.health().count_audio_dropped(protocol_, packets); }
 
 void Connection::on_failure(const std::string& why) {
     if (state_ != State::closing) log_disconnect(why);

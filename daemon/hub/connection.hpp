@@ -53,6 +53,9 @@ public:
 
     // --- for the hub (and a session showing a frame again) ---
     void offer(const FramedPtr& message) { outbox_.offer(message); }
+    void offer_audio(const FramedPtr& packet) { outbox_.offer_audio(packet); }
+    // The audio state changed: a viewer that listens is told at once (v1: a heartbeat).
+    void audio_state_changed();
     void fresh_frame(const FramePtr& frame);
     void tick(Clock::time_point now);
     // Ends the connection for the server's reason: a viewer gets its protocol's goodbye.
@@ -64,6 +67,10 @@ public:
     void close(const std::string& why, bool reset = false);
     State state() const { return state_; }
     bool admitted() const { return admitted_; }
+    // Admitted, asked for audio, and the server has audio.
+    bool listens() const { return listens_; }
+    // Admitted for pictures (all but a listener only, HTTP /audio).
+    bool watches() const { return watches_; }
     int protocol() const { return protocol_; }
     // What access control admitted the viewer with.
     const Grant& grant() const { return grant_; }
@@ -77,6 +84,8 @@ private:
     void on_input(std::span<const std::uint8_t> bytes) override;
     void on_frame_sent(const FramedMessage& message, std::int64_t written_us) override;
     void on_frames_dropped(DropCause cause, std::size_t frames) override;
+    void on_audio_sent(std::size_t packets, std::size_t bytes) override;
+    void on_audio_dropped(std::size_t packets) override;
     void on_failure(const std::string& why) override;
     void on_closed() override;
     void log_disconnect(const std::string& why);
@@ -92,6 +101,8 @@ private:
     Outbox outbox_;
     State state_ = State::greeting;
     bool admitted_ = false;  // counted as a viewer
+    bool listens_ = false;   // counted as a listener
+    bool watches_ = true;
     Grant grant_;
     std::string end_reason_;
     std::uint64_t bytes_sent_ = 0;

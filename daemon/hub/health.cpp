@@ -75,6 +75,27 @@ int Health::viewers() const {
     return std::accumulate(protocols_.begin(), protocols_.end(), 0,
                            [](int total, const ProtocolCounters& p) { return total + p.viewers; });
 }
+int Health::listeners() const {
+    return std::accumulate(protocols_.begin(), protocols_.end(), 0,
+                           [](int total, const ProtocolCounters& p) { return total + p.listeners; });
+}
+std::uint64_t Health::audio_packets_sent() const {
+    return sum(protocols_, [](const ProtocolCounters& p) { return p.audio_packets_sent; });
+}
+std::uint64_t Health::audio_packets_dropped() const {
+    return sum(protocols_, [](const ProtocolCounters& p) { return p.audio_packets_dropped; });
+}
+
+wire::AudioState Health::audio_state() const {
+    if (!audio_enabled_) return wire::AudioState::none;
+    switch (audio_.state) {
+        case wire::SourceState::starting: return wire::AudioState::starting;
+        case wire::SourceState::live: return wire::AudioState::live;
+        case wire::SourceState::lost: return wire::AudioState::lost;
+    }
+    return wire::AudioState::lost;
+}
+
 int Health::open_connections() const {
     return std::accumulate(protocols_.begin(), protocols_.end(), 0,
                            [](int total, const ProtocolCounters& p) { return total + p.open_connections; });

@@ -7,6 +7,7 @@
 // heartbeats, and later /metrics and /healthz.
 #pragma once
 
+#include "audio/audio_status.hpp"
 #include "capture/capture_status.hpp"
 #include "hub/admission.hpp"
 #include "hub/latency_histogram.hpp"
@@ -24,11 +25,14 @@ namespace camstream {
 struct ProtocolCounters {
     std::string name;
     int viewers = 0;
+    int listeners = 0;  // viewers that get audio
     int open_connections = 0;
     std::uint64_t connections = 0;
     std::uint64_t frames_sent = 0;
     std::uint64_t bytes_sent = 0;
     std::uint64_t stalls = 0;
+    std::uint64_t audio_packets_sent = 0;
+    std::uint64_t audio_packets_dropped = 0;
     std::array<std::uint64_t, kDropCauses> frames_dropped{};
     std::array<std::uint64_t, kRejectionKinds> rejections{};
 };
@@ -71,6 +75,21 @@ public:
     void count_sent(int protocol, const Frame& frame, std::size_t bytes, std::int64_t written_us);
     void viewer_joined(int protocol) { ++protocols_[index(protocol)].viewers; }
     void viewer_left(int protocol) { --protocols_[index(protocol)].viewers; }
+    void listener_joined(int protocol) { ++protocols_[index(protocol)].listeners; }
+    void listener_left(int protocol) { --protocols_[index(protocol)].listeners; }
+    void count_audio_sent(int protocol, std::size_t packets, std::size_t bytes) {
+        protocols_[index(protocol)].audio_packets_sent += packets;
+        protocols_[index(protocol)].bytes_sent += bytes;
+    }
+    void count_audio_dropped(int protocol, std::size_t packets) {
+        protocols_[index(protocol)].audio_packets_dropped += packets;
+    }
+
+    // --- audio, pushed by its hand-off; AudioState::none when there is no audio ---
+    void audio_enabled(bool enabled) { audio_enabled_ = enabled; }
+    void audio_reported(const AudioStatus& status) { audio_ = status; }
+    const AudioStatus& audio() const { return audio_; }
+    wire::AudioState audio_state() const;
 
     // --- what reports read ---
     // The source's state as viewers should hear it: live only while frames
@@ -96,6 +115,9 @@ public:
     std::uint64_t frames_broken() const { return broken_before_ + capture_.frames_broken; }
 
     int viewers() const;
+    int listeners() const;
+    std::uint64_t audio_packets_sent() const;
+    std::uint64_t audio_packets_dropped() const;
     int open_connections() const;
     std::uint64_t connections() const;
     std::uint64_t frames_sent() const;
@@ -128,6 +150,8 @@ private:
     std::uint64_t frames_replaced_ = 0;
     std::vector<ProtocolCounters> protocols_;
     StageLatencies latencies_;
+    bool audio_enabled_ = false;
+    AudioStatus audio_;
 };
 
 }  // namespace camstream

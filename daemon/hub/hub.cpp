@@ -48,7 +48,7 @@ Hub::~Hub() {
 }
 
 int Hub::add_protocol(ViewerProtocol& protocol) {
-    protocols_.push_back(ProtocolEntry{&protocol, 0, nullptr});
+    protocols_.push_back(ProtocolEntry{&protocol, 0, 0, nullptr});
     return health_.add_protocol(std::string(protocol.name()));
 }
 
@@ -57,7 +57,7 @@ void Hub::publish(FramePtr frame) {
     // Framed once per protocol with viewers, then shared by all of them.
     for (auto& entry : protocols_) entry.latest = entry.viewers > 0 ? entry.protocol->frame(latest_) : nullptr;
     for (auto& [id, connection] : connections_) {
-        if (connection->state() != Connection::State::streaming) continue;
+        if (connection->state() != Connection::State::streaming || !connection->watches()) continue;
         connection->offer(protocols_[index(connection->protocol())].latest);
     }
     if (fresh_frame_waiters_.empty()) return;
@@ -67,6 +67,22 @@ void Hub::publish(FramePtr frame) {
         if (const auto found = connections_.find(id); found != connections_.end()) found->second->fresh_frame(latest_);
     }
     demand_changed();
+}
+
+void Hub::publish_audio(const FramePtr& packet) {
+    // Framed once per protocol with listeners; a protocol without audio frames nothing.
+    std::vector<FramedPtr> framed(protocols_.size());
+    for (std::size_t i = 0; i < protocols_.size(); ++i) {
+        if (protocols_[i].listeners > 0) framed[i] = protocols_[i].protocol->audio(packet);
+    }
+    for (auto& [id, connection] : connections_) {
+        if (!connection->listens() || connection->state() != Connection::State::streaming) continue;
+        if (const auto& message = framed[index(connection->protocol())]) connection->offer_audio(message);
+    }
+}
+
+void Hub::audio_state_changed() {
+    for (auto& [id, connection] : connections_) connection->audio_state_changed();
 }
 
 void Hub::want_fresh_frame(Connection& connection) {
@@ -157,6 +173,13 @@ void Hub::apply(const ViewerSettings& viewer, const ServerSettings& server) {
 AdmissionDecision Hub::admit(Connection& connection, const Presented& presented) {
     auto decision = admission_.decide(presented, health_.viewers());
     if (!decision) return decision;
+    decision.audio = audio_ && presented.audio;
+    if (!presented.video) ++listeners_only_;
+    if (decision.audio) {
+        ++protocols_[index(connection.protocol())].listeners;
+        health_.listener_joined(connection.protocol());
+        if (listeners_changed_) listeners_changed_(health_.listeners());
+    }
     watch_time_.started(connection.id(), decision.grant, presented.protocol, connection.host(), wall_clock_us());
     ++protocols_[index(connection.protocol())].viewers;
     health_.viewer_joined(connection.protocol());
@@ -169,6 +192,12 @@ void Hub::connection_closed(Connection& connection) {
         auto& entry = protocols_[index(connection.protocol())];
         if (--entry.viewers == 0) entry.latest.reset();
         health_.viewer_left(connection.protocol());
+        if (!connection.watches()) --listeners_only_;
+        if (connection.listens()) {
+            --entry.listeners;
+            health_.listener_left(connection.protocol());
+            if (listeners_changed_) listeners_changed_(health_.listeners());
+        }
         admission_.released(connection.grant());
         watch_time_.ended(connection.id(), connection.end_reason(), connection.frames_sent(), connection.bytes_sent(),
                           wall_clock_us());

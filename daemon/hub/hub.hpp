@@ -1,6 +1,7 @@
-// Hub: the newest frame and every connection. It frames each new frame once
-// per protocol that has viewers and offers that one message to each of them (a
-// reference each, never a copy), runs the one periodic timer that checks every
+// Hub: the newest frame and every connection. It frames each new frame (and
+// each audio packet) once per protocol that has viewers (listeners) and offers
+// that one message to each of them (a reference each, never a copy), runs the
+// one periodic timer that checks every
 // connection, and is the way connections reach admission, health and the
 // watch-time record.
 #pragma once
@@ -36,10 +37,20 @@ public:
     // Called with demand() whenever it changes.
     void on_demand_changed(std::function<void(int)> callback) { demand_changed_ = std::move(callback); }
     // Who wants frames encoded: viewers, plus requests waiting for a fresh frame.
-    int demand() const { return health_.viewers() + static_cast<int>(fresh_frame_waiters_.size()); }
+    int demand() const {
+        return health_.viewers() - listeners_only_ + static_cast<int>(fresh_frame_waiters_.size());
+    }
+    // Audio: whether the server has it (viewers asking for it get it only then),
+    // and who wants it encoded: called with the number of listeners when it changes.
+    void set_audio(bool available) { audio_ = available; }
+    void on_listeners_changed(std::function<void(int)> callback) { listeners_changed_ = std::move(callback); }
 
     // Loop thread: a new frame for everyone.
     void publish(FramePtr frame);
+    // Loop thread: a new audio packet for every listener, in capture order.
+    void publish_audio(const FramePtr& packet);
+    // The microphone went live or was lost: listeners are told at once.
+    void audio_state_changed();
     // Takes an accepted socket, or refuses it at once (greeting limits); the hub
     // owns the descriptor from here on.
     void add_connection(int protocol, int fd, const sockaddr_storage& address);
@@ -83,6 +94,7 @@ private:
     struct ProtocolEntry {
         ViewerProtocol* protocol;
         int viewers = 0;
+        int listeners = 0;
         FramedPtr latest;  // the newest frame as this protocol frames it, while it has viewers
     };
     static std::size_t index(int protocol) { return static_cast<std::size_t>(protocol); }
@@ -101,6 +113,9 @@ private:
     Duration hello_timeout_;
     std::vector<ProtocolEntry> protocols_;
     std::function<void(int)> demand_changed_;
+    std::function<void(int)> listeners_changed_;
+    bool audio_ = false;
+    int listeners_only_ = 0;  // viewers that want no pictures (HTTP /audio)
     std::vector<std::uint64_t> fresh_frame_waiters_;  // connection ids
 
     std::map<std::uint64_t, std::unique_ptr<Connection>> connections_;

@@ -60,6 +60,9 @@ public:
     virtual Bytes refusal(Rejection why, std::string_view detail) const = 0;
     // Called once per frame, and only while this protocol has viewers.
     virtual FramedPtr frame(const FramePtr& frame) = 0;
+    // Called once per audio packet while this protocol has listeners; null
+    // when the protocol carries no audio.
+    virtual FramedPtr audio(const FramePtr& /*packet*/) { return nullptr; }
 };
 
 }  // namespace camstream

@@ -1,6 +1,7 @@
-// Frame: one captured picture as media, immutable once handed to the event loop
-// and shared by every viewer of every protocol. It knows no wire format: each
-// viewer protocol frames it once (media/framed_message.hpp).
+// Frame: one captured picture or one 20 ms Opus packet as media, immutable
+// once handed to the event loop and shared by every viewer of every protocol.
+// It knows no wire format: each viewer protocol frames it once
+// (media/framed_message.hpp).
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,7 @@
 
 namespace camstream {
 
-enum class MediaKind : std::uint8_t { jpeg_picture };
+enum class MediaKind : std::uint8_t { jpeg_picture, opus_packet };
 
 using Payload = std::shared_ptr<const std::vector<std::uint8_t>>;
 

@@ -19,6 +19,14 @@ struct Outbox::ControlWrite {
     bool close_after = false;
 };
 
+// A batch of audio packets written as one request: it holds them until written.
+struct Outbox::AudioWrite {
+    uv_write_t request{};
+    std::vector<FramedPtr> packets;
+    std::size_t bytes = 0;
+    Outbox* outbox = nullptr;
+};
+
 namespace {
 
 uv_buf_t as_buffer(const std::uint8_t* data, std::size_t size) {
@@ -106,6 +114,59 @@ void Outbox::offer(const FramedPtr& message) {
     if (failed_ || socket_->closed() || !rate_cap_.admit(message->frame().times.captured_us)) return;
     count_dropped(DropCause::queue_full, queue_.push(message));
     if (!progress_.writing()) write_next_frame();
+}
+
+void Outbox::offer_audio(const FramedPtr& packet) {
+    if (failed_ || socket_->closed()) return;
+    if (const auto dropped = audio_.push(packet); dropped > 0) {
+        audio_dropped_ += dropped;
+        listener_.on_audio_dropped(dropped);
+    }
+    if (!audio_writing_) write_audio();
+}
+
+void Outbox::write_audio() {
+    // Everything waiting goes as one request: libuv queues it behind the frame
+    // in flight (order on the wire holds) and ahead of every frame still queued.
+    auto write = std::make_unique<AudioWrite>();
+    write->packets = audio_.take_all();
+    if (write->packets.empty()) return;
+    std::vector<uv_buf_t> buffers;
+    buffers.reserve(write->packets.size() * 2);
+    for (const auto& packet : write->packets) {
+        for (const auto part : packet->parts()) {
+            if (!part.empty()) buffers.push_back(as_buffer(part.data(), part.size()));
+        }
+        write->bytes += packet->size();
+    }
+    write->outbox = this;
+    write->request.data = write.get();
+    const int rc = uv_write(&write->request, socket_->stream(), buffers.data(), static_cast<unsigned>(buffers.size()),
+                            [](uv_write_t* request, int status) {
+                                std::unique_ptr<AudioWrite> done(static_cast<AudioWrite*>(request->data));
+                                auto* outbox = done->outbox;
+                                outbox->on_audio_written(std::move(done), status);
+                            });
+    if (rc != 0) {
+        fail(std::string("write error: ") + uv_strerror(rc));
+        return;
+    }
+    audio_writing_ = true;
+    audio_progress_.write_started(Clock::now(), pending_write_bytes());
+    write.release();  // owned by the request until its callback
+}
+
+void Outbox::on_audio_written(std::unique_ptr<AudioWrite> write, int status) {
+    audio_writing_ = false;
+    audio_progress_.write_finished(Clock::now());
+    if (status != 0) {
+        if (status != UV_ECANCELED) fail(std::string("write error: ") + uv_strerror(status));
+        return;
+    }
+    audio_sent_ += write->packets.size();
+    listener_.on_audio_sent(write->packets.size(), write->bytes);
+    write.reset();
+    if (!failed_ && !socket_->closed()) write_audio();
 }
 
 void Outbox::write_next_frame() {
@@ -226,8 +287,10 @@ std::size_t Outbox::pending_write_bytes() const { return uv_stream_get_write_que
 
 bool Outbox::stalled(Clock::time_point now, Clock::duration timeout) {
     if (socket_->closed()) return false;
-    progress_.observe(now, pending_write_bytes());
-    return progress_.stalled(now, timeout);
+    const auto pending = pending_write_bytes();
+    progress_.observe(now, pending);
+    audio_progress_.observe(now, pending);
+    return progress_.stalled(now, timeout) || audio_progress_.stalled(now, timeout);
 }
 
 }  // namespace camstream

@@ -4,15 +4,16 @@
 // tracking and the viewer's rate cap. A protocol only decides what to put in
 // (connection.hpp); the outbox decides when and how it leaves.
 //
-// Two lanes share the socket, in order: frames, which a newer frame may replace
-// while they wait; and control messages (hello replies, heartbeats, goodbyes),
-// small, in order and never dropped, written behind the frame in flight. An
-// audio lane would be a third: small, ordered, dropped only whole and counted,
-// never replaced.
+// Three lanes share the socket: frames, which a newer frame may replace while
+// they wait; audio packets (audio_lane.hpp), small, in order, never replaced,
+// dropped only whole and counted, and written ahead of waiting frames; and
+// control messages (hello replies, heartbeats, goodbyes), small, in order and
+// never dropped. Audio and control go out behind at most the frame in flight.
 #pragma once
 
 #include "media/framed_message.hpp"
 #include "net/uv_handle.hpp"
+#include "outbox/audio_lane.hpp"
 #include "outbox/backpressure.hpp"
 
 #include <chrono>
@@ -36,6 +37,8 @@ public:
         virtual void on_input(std::span<const std::uint8_t> bytes) = 0;
         virtual void on_frame_sent(const FramedMessage& message, std::int64_t written_us) = 0;
         virtual void on_frames_dropped(DropCause cause, std::size_t frames) = 0;
+        virtual void on_audio_sent(std::size_t packets, std::size_t bytes) = 0;
+        virtual void on_audio_dropped(std::size_t packets) = 0;
         // The peer hung up or a read or write failed: the outbox is closing.
         virtual void on_failure(const std::string& why) = 0;
         // The socket is closed and nothing of this outbox runs again: its owner may free it now.
@@ -53,6 +56,8 @@ public:
 
     // Frame lane: queues the message (drop-oldest) unless the rate cap skips it.
     void offer(const FramedPtr& message);
+    // Audio lane: queues the packet behind the others (the oldest goes when full).
+    void offer_audio(const FramedPtr& packet);
     // Control lane; close_after closes the socket once the bytes are written.
     void send_control(std::vector<std::uint8_t> bytes, bool close_after);
     // A framed picture as a reply in the control lane (an HTTP snapshot): in
@@ -73,9 +78,14 @@ public:
     const std::string& peer() const { return peer_; }
     std::uint64_t frames_sent() const { return frames_sent_; }
     std::uint64_t frames_dropped() const { return frames_dropped_; }
+    std::uint64_t audio_sent() const { return audio_sent_; }
+    std::uint64_t audio_dropped() const { return audio_dropped_; }
 
 private:
     struct ControlWrite;
+    struct AudioWrite;
+    void write_audio();
+    void on_audio_written(std::unique_ptr<AudioWrite> write, int status);
     void write_control(std::unique_ptr<ControlWrite> write, std::span<const uv_buf_t> buffers, bool close_after);
     void on_read(ssize_t nread, const uv_buf_t* buf);
     void write_next_frame();
@@ -102,6 +112,14 @@ private:
     std::int64_t in_flight_written_us_ = 0;  // when its last byte reached the kernel, if known
     std::uint64_t frames_sent_ = 0;
     std::uint64_t frames_dropped_ = 0;
+
+    // Audio: the packets waiting, and whether a batch of them is being written.
+    AudioLane audio_;
+    bool audio_writing_ = false;
+    // Audio's own: a listener without pictures (HTTP /audio) can stall too.
+    WriteProgress audio_progress_;
+    std::uint64_t audio_sent_ = 0;
+    std::uint64_t audio_dropped_ = 0;
 };
 
 }  // namespace camstream

@@ -33,6 +33,13 @@ std::string StatsLog::viewers_by_protocol() const {
     return text;
 }
 
+std::string StatsLog::audio_text(double seconds) const {
+    if (health_.audio_state() == wire::AudioState::none) return {};
+    return fmt::format(" audio={} listeners={} audio_out={:.1f} audio_drops={}", wire::to_string(health_.audio_state()),
+                       health_.listeners(), static_cast<double>(health_.audio_packets_sent() - audio_sent_) / seconds,
+                       health_.audio_packets_dropped() - audio_dropped_);
+}
+
 void StatsLog::report() {
     const double seconds = std::chrono::duration<double>(interval_).count();
     const auto& latencies = health_.latencies();
@@ -42,20 +49,22 @@ void StatsLog::report() {
     spdlog::info(
         "stats: viewers={} connections={} source={} fps_captured={:.1f} fps_encoded={:.1f} "
         "fps_out={:.1f} drops={} stalls={} rejections={} send_latency_ms p50={:.2f} p99={:.2f} "
-        "encode_ms p50={:.2f} p99={:.2f} handover_ms p50={:.2f} p99={:.2f} viewers_by_protocol={}",
+        "encode_ms p50={:.2f} p99={:.2f} handover_ms p50={:.2f} p99={:.2f} viewers_by_protocol={}{}",
         health_.viewers(), health_.open_connections(), wire::to_string(health_.source_state(wall_clock_us())),
         static_cast<double>(health_.frames_captured() - frames_captured_) / seconds,
         static_cast<double>(health_.frames_encoded() - frames_encoded_) / seconds,
         static_cast<double>(health_.frames_sent() - frames_sent_) / seconds, health_.frames_dropped() - frames_dropped_,
         health_.stalls() - stalls_, health_.rejections() - rejections_, ms(send.percentile(0.5)),
         ms(send.percentile(0.99)), ms(encode.percentile(0.5)), ms(encode.percentile(0.99)),
-        ms(hand_over.percentile(0.5)), ms(hand_over.percentile(0.99)), viewers_by_protocol());
+        ms(hand_over.percentile(0.5)), ms(hand_over.percentile(0.99)), viewers_by_protocol(), audio_text(seconds));
     frames_captured_ = health_.frames_captured();
     frames_encoded_ = health_.frames_encoded();
     frames_sent_ = health_.frames_sent();
     frames_dropped_ = health_.frames_dropped();
     stalls_ = health_.stalls();
     rejections_ = health_.rejections();
+    audio_sent_ = health_.audio_packets_sent();
+    audio_dropped_ = health_.audio_packets_dropped();
     latencies_ = latencies;
 }
 

@@ -21,6 +21,8 @@ public:
 private:
     void report();
     std::string viewers_by_protocol() const;  // "tcp:2,http:1"
+    // " audio=live listeners=N ...", or nothing without audio.
+    std::string audio_text(double seconds) const;
 
     const Health& health_;
     Duration interval_;
@@ -32,6 +34,8 @@ private:
     std::uint64_t frames_dropped_ = 0;
     std::uint64_t stalls_ = 0;
     std::uint64_t rejections_ = 0;
+    std::uint64_t audio_sent_ = 0;
+    std::uint64_t audio_dropped_ = 0;
     StageLatencies latencies_;
 };
 

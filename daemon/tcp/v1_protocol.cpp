@@ -67,6 +67,7 @@ public:
         const auto now_us = wall_clock_us();
         wire::Heartbeat heartbeat;
         heartbeat.state = health.source_state(now_us);
+        if (connection.listens()) heartbeat.audio = health.audio_state();
         if (const auto age = health.last_frame_age_ms(now_us)) heartbeat.last_frame_age_ms = *age;
         connection.send(wire::encode_message(wire::MessageType::heartbeat, health.last_sequence(),
                                              static_cast<std::uint64_t>(now_us), wire::encode_payload(heartbeat)));
@@ -81,7 +82,8 @@ private:
         Presented presented;
         if (!hello.token.empty()) presented.credential = hello.token;
         presented.max_fps = hello.max_fps;
-        const auto decision = connection.admit(std::move(presented), protocol_.accept_reply());
+        presented.audio = hello.audio;
+        const auto decision = connection.admit(std::move(presented), protocol_.accept_reply(hello.audio));
         if (!decision) reject(connection, *decision.refused, to_wire(*decision.refused), decision.detail);
     }
 
@@ -96,6 +98,14 @@ private:
 
 }  // namespace
 
+void V1Protocol::set_stream_info(const wire::StreamInfo& info) {
+    accept_with_audio_ = wire::encode_accept(info);
+    auto without_audio = info;
+    without_audio.audio_codec = wire::AudioCodec::none;
+    without_audio.audio_channels = 0;
+    accept_reply_ = wire::encode_accept(without_audio);
+}
+
 std::unique_ptr<ProtocolSession> V1Protocol::open_session() { return std::make_unique<V1Session>(*this); }
 
 Bytes V1Protocol::refusal(Rejection why, std::string_view detail) const {
@@ -103,14 +113,29 @@ Bytes V1Protocol::refusal(Rejection why, std::string_view detail) const {
     return wire::encode_reject(to_wire(why), detail);
 }
 
-FramedPtr V1Protocol::frame(const FramePtr& frame) {
+namespace {
+
+// A frame or an audio packet behind its v1 header: the payload is shared, never copied.
+FramedPtr framed(wire::MessageType type, const FramePtr& media, FramedMessage::Pipe pipe) {
     wire::MessageHeader header;
-    header.type = wire::MessageType::video_frame;
-    header.payload_length = static_cast<std::uint32_t>(frame->bytes().size());
-    header.sequence = frame->sequence;
-    header.timestamp_us = static_cast<std::uint64_t>(frame->times.captured_us);
+    header.type = type;
+    header.payload_length = static_cast<std::uint32_t>(media->bytes().size());
+    header.sequence = media->sequence;
+    header.timestamp_us = static_cast<std::uint64_t>(media->times.captured_us);
     const auto head = wire::encode(header);
-    return std::make_shared<const FramedMessage>(frame, Bytes(head.begin(), head.end()));
+    return std::make_shared<const FramedMessage>(media, Bytes(head.begin(), head.end()), std::span<const std::uint8_t>{},
+                                                 pipe);
+}
+
+}  // namespace
+
+FramedPtr V1Protocol::frame(const FramePtr& frame) {
+    return framed(wire::MessageType::video_frame, frame, FramedMessage::Pipe::fill);
+}
+
+FramedPtr V1Protocol::audio(const FramePtr& packet) {
+    // 50 small messages a second: a pipe each would cost more than it saves.
+    return framed(wire::MessageType::audio_packet, packet, FramedMessage::Pipe::none);
 }
 
 }  // namespace camstream

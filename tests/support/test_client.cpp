@@ -137,6 +137,7 @@ bool TestClient::send_bytes(std::string_view text) {
 bool TestClient::send_hello(std::uint16_t max_fps, const std::string& token) {
     wire::ClientHello hello;
     hello.max_fps = max_fps;
+    hello.audio = options_.audio;
     hello.token = token;
     return send_bytes(wire::encode(hello));
 }
@@ -219,6 +220,10 @@ void TestClient::handle_item() {
             heartbeats_.push_back(heartbeat);
             return;
         }
+        case wire::MessageType::audio_packet:
+            audio_.push_back({header.sequence, header.timestamp_us, payload, now});
+            audio_bytes_received_ += wire::kMessageHeaderSize + payload.size();
+            return;
         case wire::MessageType::goodbye: {
             wire::Goodbye goodbye;
             if (!wire::parse_payload(payload, goodbye)) goodbye.reason = wire::Reason::none;
@@ -243,7 +248,9 @@ std::string TestClient::summary() const {
     if (!frames_.empty()) {
         out << " (seq " << frames_.front().sequence << ".." << frames_.back().sequence << ")";
     }
-    out << ", " << heartbeats_.size() << " heartbeats, " << bytes_received_ << " bytes";
+    out << ", " << heartbeats_.size() << " heartbeats, " << audio_.size() << " audio packets";
+    if (!audio_.empty()) out << " (seq " << audio_.front().sequence << ".." << audio_.back().sequence << ")";
+    out << ", " << bytes_received_ << " bytes";
     if (goodbye_) {
         out << ", goodbye " << static_cast<int>(goodbye_->reason) << " ("
             << wire::to_string(goodbye_->reason) << ") '" << goodbye_->text << "'";

@@ -26,6 +26,13 @@ struct ReceivedFrame {
     Clock::time_point received_at;
 };
 
+struct ReceivedAudio {
+    std::uint64_t sequence = 0;
+    std::uint64_t timestamp_us = 0;
+    std::vector<std::uint8_t> opus;
+    Clock::time_point received_at;
+};
+
 struct ReceivedHeartbeat {
     std::uint64_t sequence = 0;
     std::uint64_t timestamp_us = 0;
@@ -53,6 +60,8 @@ public:
         std::string source_address{};
         // Keep every frame's bytes (payloads()), for tests that look inside them.
         bool keep_payloads = false;
+        // Ask for audio in the hello (audio packets are kept: audio()).
+        bool audio = false;
     };
 
     // Connects to 127.0.0.1:port (blocking, bounded); the socket is non-blocking afterwards.
@@ -92,6 +101,9 @@ public:
     // Each frame's payload, when Options::keep_payloads.
     const std::vector<std::vector<std::uint8_t>>& payloads() const { return payloads_; }
     const std::vector<ReceivedHeartbeat>& heartbeats() const { return heartbeats_; }
+    const std::vector<ReceivedAudio>& audio() const { return audio_; }
+    // Bytes of audio messages (headers included) among bytes_received().
+    std::uint64_t audio_bytes_received() const { return audio_bytes_received_; }
     const std::optional<wire::Goodbye>& goodbye() const { return goodbye_; }
     // Types of the reserved messages that were skipped.
     const std::vector<std::uint16_t>& skipped_types() const { return skipped_types_; }
@@ -121,6 +133,8 @@ private:
     std::vector<std::vector<std::uint8_t>> payloads_;
     Options options_;
     std::vector<ReceivedHeartbeat> heartbeats_;
+    std::vector<ReceivedAudio> audio_;
+    std::uint64_t audio_bytes_received_ = 0;
     std::optional<wire::Goodbye> goodbye_;
     std::vector<std::uint16_t> skipped_types_;
     std::uint64_t bytes_received_ = 0;

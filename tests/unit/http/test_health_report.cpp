@@ -36,7 +36,18 @@ TEST_CASE("healthz: a live source is healthy, with its picture, rate and viewers
     CHECK(report.json ==
           R"json({"status":"ok","source":"live","source_description":"/dev/video0 (USB camera)","width":1280,)json"
           R"json("height":720,"fps":30,"last_frame_age_ms":12,"viewers":3,"viewers_by_protocol":{"tcp":2,"http":1},)json"
-          R"json("frames_sent":123})json");
+          R"json("frames_sent":123,"audio":"none","listeners":0})json");
+}
+
+TEST_CASE("healthz: the microphone is reported beside the camera, and its loss is not the camera's") {
+    const auto now = kStart + 60 * kSecond;
+    auto health = live_health(now - 12'000);
+    health.audio_enabled(true);
+    health.listener_joined(0);
+    health.audio_reported(AudioStatus{.state = wire::SourceState::lost});
+    const auto report = health_report(health, now);
+    CHECK(report.healthy);
+    CHECK(contains(report.json, R"("audio":"lost","listeners":1})"));
 }
 
 TEST_CASE("healthz: a source that stopped delivering is unhealthy and says for how long") {

@@ -254,7 +254,22 @@ TEST_CASE("protocol: ClientHello round trip") {
     CHECK(decoder.hello().version == 1);
     CHECK(decoder.hello().max_fps == 10);
     CHECK(decoder.hello().token == "secret");
+    CHECK_FALSE(decoder.hello().audio);
     CHECK(decoder.error() == Reason::none);
+    CHECK(bytes[8] == 0);  // a viewer that does not ask for audio sends the version-1 hello
+    CHECK(bytes[9] == 0);
+}
+
+TEST_CASE("protocol: a ClientHello asking for audio sets flag bit 0 and round-trips") {
+    wire::ClientHello hello;
+    hello.audio = true;
+    const auto bytes = wire::encode(hello);
+    CHECK(bytes[8] == 0);
+    CHECK(bytes[9] == 1);
+    wire::ClientHelloDecoder decoder;
+    ByteSpan input(bytes);
+    REQUIRE(decoder.feed(input) == DecodeStatus::item);
+    CHECK(decoder.hello().audio);
 }
 
 TEST_CASE("protocol: ClientHello with the longest allowed token and without a token") {
@@ -366,13 +381,16 @@ TEST_CASE("protocol: ClientHello rejections name the reason") {
             CHECK(input.size() == bytes.size() - 6);  // refused right after the version field
         }
     }
-    SUBCASE("nonzero flags") {
-        auto bytes = wire::encode(wire::ClientHello{});
-        wire::store_be16(&bytes[8], 0x0001);
-        wire::ClientHelloDecoder decoder;
-        ByteSpan input(bytes);
-        CHECK(decoder.feed(input) == DecodeStatus::error);
-        CHECK(decoder.error() == Reason::malformed);
+    SUBCASE("flags other than audio") {
+        for (const std::uint16_t flags : {std::uint16_t{0x0002}, std::uint16_t{0x0003}, std::uint16_t{0x8000}}) {
+            CAPTURE(flags);
+            auto bytes = wire::encode(wire::ClientHello{});
+            wire::store_be16(&bytes[8], flags);
+            wire::ClientHelloDecoder decoder;
+            ByteSpan input(bytes);
+            CHECK(decoder.feed(input) == DecodeStatus::error);
+            CHECK(decoder.error() == Reason::malformed);
+        }
     }
     SUBCASE("token longer than 1024 bytes, refused before any token byte") {
         for (const std::uint16_t length : {std::uint16_t{1025}, std::uint16_t{2000}, std::uint16_t{0xFFFF}}) {
@@ -416,7 +434,38 @@ TEST_CASE("protocol: accepting ServerHello round trip") {
     CHECK(hello.info.height == 1080);
     CHECK(hello.info.fps_milli == 29970);
     CHECK(hello.info.codec == wire::Codec::jpeg);
+    CHECK(hello.info.audio_codec == wire::AudioCodec::none);
+    CHECK(hello.info.audio_channels == 0);
     CHECK(hello.info.server_version == "camstreamd 9.8.7");
+    CHECK(bytes[10 + 9] == 0);  // without audio, the reserved bytes stay as version 1 had them
+    CHECK(bytes[10 + 10] == 0);
+}
+
+TEST_CASE("protocol: the stream info tells the audio format, and refuses one it does not know") {
+    auto info = stream_info(640, 480, 30000, "camstreamd 9.8.7");
+    info.audio_codec = wire::AudioCodec::opus;
+    info.audio_channels = 2;
+    auto bytes = wire::encode_accept(info);
+    CHECK(bytes[10 + 9] == 1);
+    CHECK(bytes[10 + 10] == 2);
+    CHECK(bytes[10 + 11] == 0);
+    {
+        wire::StreamDecoder decoder;
+        ByteSpan input(bytes);
+        REQUIRE(decoder.next(input) == DecodeStatus::item);
+        CHECK(decoder.server_hello().info.audio_codec == wire::AudioCodec::opus);
+        CHECK(decoder.server_hello().info.audio_channels == 2);
+    }
+    for (const auto& [codec, channels] : {std::pair{2, 1}, std::pair{1, 0}, std::pair{1, 3}}) {
+        CAPTURE(codec);
+        CAPTURE(channels);
+        bytes[10 + 9] = static_cast<std::uint8_t>(codec);
+        bytes[10 + 10] = static_cast<std::uint8_t>(channels);
+        wire::StreamDecoder decoder;
+        ByteSpan input(bytes);
+        CHECK(decoder.next(input) == DecodeStatus::error);
+        CHECK(decoder.error() == Reason::malformed);
+    }
 }
 
 TEST_CASE("protocol: rejecting ServerHello round trip, and the stream ends there") {
@@ -525,8 +574,19 @@ TEST_CASE("protocol: heartbeat round trip") {
             wire::Heartbeat parsed;
             REQUIRE(wire::parse_payload(decoder.payload(), parsed));
             CHECK(parsed.state == state);
+            CHECK(parsed.audio == wire::AudioState::none);
             CHECK(parsed.last_frame_age_ms == age);
         }
+    }
+    for (const auto audio : {wire::AudioState::starting, wire::AudioState::live, wire::AudioState::lost}) {
+        CAPTURE(static_cast<int>(audio));
+        wire::Heartbeat heartbeat;
+        heartbeat.audio = audio;
+        const auto payload = wire::encode_payload(heartbeat);
+        CHECK(payload[1] == static_cast<std::uint8_t>(audio));
+        wire::Heartbeat parsed;
+        REQUIRE(wire::parse_payload(payload, parsed));
+        CHECK(parsed.audio == audio);
     }
 }
 
@@ -535,6 +595,7 @@ TEST_CASE("protocol: heartbeat payloads of the wrong shape are refused") {
     CHECK_FALSE(wire::parse_payload(Bytes(7, 0), parsed));
     CHECK_FALSE(wire::parse_payload(Bytes(9, 0), parsed));
     CHECK_FALSE(wire::parse_payload(Bytes{3, 0, 0, 0, 0, 0, 0, 0}, parsed));  // no state 3
+    CHECK_FALSE(wire::parse_payload(Bytes{1, 4, 0, 0, 0, 0, 0, 0}, parsed));  // no audio state 4
     CHECK(wire::parse_payload(Bytes{2, 0, 0, 0, 0, 0, 0, 5}, parsed));
     CHECK(parsed.state == wire::SourceState::lost);
     CHECK(parsed.last_frame_age_ms == 5);
@@ -579,14 +640,15 @@ TEST_CASE("protocol: a complete server stream decodes to the expected items") {
     CHECK(run.items[0] == "hello status=0 320x240@30000 codec=1 version='camstreamd test'");
     CHECK(run.items[1].rfind("message type=1 flags=0 length=100 seq=1 ts=1700000000000000 payload=[FF D8 11", 0) == 0);
     CHECK(run.items[2] == "message type=2 flags=0 length=8 seq=1 ts=1700000000500000 payload=[01 00 00 00 00 00 00 21]");
-    // Reserved types decode as items carrying their type; the caller skips them and
-    // the stream stays in step.
+    // Audio and reserved types decode as items carrying their type; a caller
+    // that does not want them skips them and the stream stays in step.
     CHECK(run.items[3] == "message type=16 flags=0 length=7 seq=7 ts=1700000000600000 payload=[" +
                              hex(bytes_of("audio!!")) + "]");
     CHECK(run.items[4] == "message type=47 flags=0 length=0 seq=0 ts=1700000000700000 payload=[]");
     CHECK(run.items[5].rfind("message type=1 flags=0 length=300 seq=2 ts=1700000000033333 payload=[FF D8 22", 0) == 0);
     CHECK(run.items[6] == "message type=3 flags=0 length=5 seq=0 ts=1700000000900000 payload=[00 07 62 79 65]");
-    CHECK(wire::is_reserved_type(16));
+    CHECK_FALSE(wire::is_reserved_type(16));  // AUDIO_PACKET
+    CHECK(wire::is_reserved_type(17));
     CHECK(wire::is_reserved_type(47));
 }
 
@@ -718,7 +780,7 @@ TEST_CASE("protocol: message rejections name the reason") {
             CHECK(run.error == Reason::malformed);
             CHECK(run.items.size() == 1);  // the hello only
         }
-        for (const std::uint16_t type : {16, 31, 32, 47}) {
+        for (const std::uint16_t type : {16, 17, 31, 32, 47}) {
             CAPTURE(type);
             auto bytes = accepted_hello();
             append(bytes, message(type, 1, 2, bytes_of("xx")));
@@ -825,7 +887,7 @@ TEST_CASE("protocol: random garbage never crashes the decoders nor yields items 
                 }
                 if (!decoder.item_is_server_hello()) {
                     const auto type = static_cast<std::uint16_t>(decoder.header().type);
-                    CHECK((type == 1 || type == 2 || type == 3 || wire::is_reserved_type(type)));
+                    CHECK((type == 1 || type == 2 || type == 3 || type == 16 || wire::is_reserved_type(type)));
                     CHECK(decoder.header().payload_length <= wire::kMaxPayloadLength);
                     CHECK(decoder.payload().size() == decoder.header().payload_length);
                 }
@@ -985,6 +1047,7 @@ TEST_CASE("protocol: message types and reserved types are those of PROTOCOL.md s
         {"VIDEO_FRAME", wire::MessageType::video_frame},
         {"HEARTBEAT", wire::MessageType::heartbeat},
         {"GOODBYE", wire::MessageType::goodbye},
+        {"AUDIO_PACKET", wire::MessageType::audio_packet},
     };
     for (const auto& [name, type] : implemented) {
         CAPTURE(name);
