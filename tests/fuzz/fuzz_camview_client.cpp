@@ -187,6 +187,13 @@ Expected expected_from(std::span<const std::uint8_t> stream) {
             case wire::MessageType::video_frame:
                 expected.events.push_back(frame_event(header, decoder.payload()));
                 break;
+            case wire::MessageType::audio_packet:
+                // Played, not reported to the observer; a packet of no Opus shape ends the stream.
+                if (decoder.payload().empty() || decoder.payload().size() > wire::kMaxAudioPacketLength) {
+                    expected.end = End::protocol_error;
+                    return expected;
+                }
+                break;
             case wire::MessageType::heartbeat: {
                 wire::Heartbeat heartbeat;
                 if (!wire::parse_payload(decoder.payload(), heartbeat)) {
