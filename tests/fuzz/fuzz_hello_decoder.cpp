@@ -91,7 +91,8 @@ Outcome expected(std::span<const std::uint8_t> data) {
     for (std::size_t at = 0; at < data.size() && at < wire::kClientHelloFixedSize; ++at) {
         if (at < 4 && data[at] != wire::kMagic[at]) return error(at + 1, wire::Reason::bad_magic);
         if (at == 5 && be16(4) != 1) return error(at + 1, wire::Reason::unsupported_version);
-        if (at == 9 && be16(8) != 0) return error(at + 1, wire::Reason::malformed);
+        // Flags: bit 0 asks for audio (PROTOCOL.md section 1); any other bit is malformed.
+        if (at == 9 && (be16(8) & ~0x0001) != 0) return error(at + 1, wire::Reason::malformed);
         if (at == 11 && be16(10) > wire::kMaxTokenLength) return error(at + 1, wire::Reason::malformed);
     }
     if (data.size() < wire::kClientHelloFixedSize) {
