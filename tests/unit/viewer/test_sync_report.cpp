@@ -40,7 +40,7 @@ TEST_CASE("viewer sync report: a beep is found within 5 ms of where it starts to
     std::vector<SteadyClock::time_point> onsets;
     // Handed over in 20 ms chunks, as the player writes them.
     for (std::size_t at = 0; at < samples.size(); at += 960) {
-        const auto heard_at = kT0 + std::chrono::microseconds(at * 1'000'000 / 48'000);
+        const auto heard_at = kT0 + std::chrono::microseconds(static_cast<std::int64_t>(at) * 1'000'000 / 48'000);
         for (const auto onset : detector.feed(std::span(samples).subspan(at, 960), 1, heard_at)) {
             onsets.push_back(onset);
         }
@@ -60,7 +60,7 @@ TEST_CASE("viewer sync report: the tone starting after silence is no beep, and e
     }
     std::vector<double> onsets_ms;
     for (std::size_t at = 0; at + 960 <= samples.size(); at += 960) {
-        const auto heard_at = kT0 + std::chrono::microseconds(at * 1'000'000 / 48'000);
+        const auto heard_at = kT0 + std::chrono::microseconds(static_cast<std::int64_t>(at) * 1'000'000 / 48'000);
         for (const auto onset : detector.feed(std::span(samples).subspan(at, 960), 1, heard_at)) {
             onsets_ms.push_back(ms(onset - kT0));
         }
