@@ -71,6 +71,7 @@ def loadgen_figures(run, log_figures):
     churn = run["churn"]
     hello = run.get("hello_latency_ms") or {}
     quiet = daemon.get("quiet_baseline") or {}
+    audio = run.get("audio") or {}
     churn_seconds = max(run["duration_s"] - run["connect_s"], 1e-9)
     # Per protocol (a mixed run's halves); None for a protocol the run did not speak.
     by_protocol = run.get("by_protocol") or {}
@@ -143,6 +144,11 @@ def loadgen_figures(run, log_figures):
         "quiet_daemon_cpu_percent_of_one_core": (100 * quiet["cpu_s"] / quiet["seconds"])
                                                 if quiet.get("cpu_s") is not None and quiet.get("seconds") else None,
         "churn_cpu_per_admission_us": quiet.get("churn_cpu_per_admission_us"),
+        # Audio (issue 13): what the fast TCP viewers that asked for it received.
+        "audio_requested": audio.get("requested", False),
+        "audio_packets_median": (audio.get("packets") or {}).get("median"),
+        "audio_fraction_of_captured_min": (audio.get("fraction_of_captured") or {}).get("min"),
+        "audio_gaps_max": (audio.get("gaps") or {}).get("max"),
         "send_latency_p50_ms": log_figures["send_latency_p50_ms"],
         "send_latency_p99_ms": log_figures["send_latency_p99_ms"],
         "send_latency_p99_ms_max": log_figures["send_latency_p99_ms_max"],
@@ -187,6 +193,50 @@ def loadgen_case(folder, stem_prefix):
         runs.append({"file": path.name, "figures": figures,
                      "daemon_stopped": log["stopped"], "loadgen": run})
     return summarise(runs) if runs else None
+
+
+def paired(a, b, key, combine):
+    """combine(a's figure, b's figure) for each repetition, a and b having run
+    back to back in it (their files sort by repetition)."""
+    a_runs = (a or {}).get("runs", [])
+    b_runs = (b or {}).get("runs", [])
+    return [combine(x["figures"][key], y["figures"][key]) for x, y in zip(a_runs, b_runs)
+            if x["figures"][key] is not None and y["figures"][key] is not None]
+
+
+def audio_results(folder):
+    """Issue 13: the daemon's CPU with one viewer and light video, without
+    audio, with the microphone captured but unheard, and heard (encoded and
+    sent); and 100 viewers with audio against video alone. Each difference or
+    ratio is taken within a repetition, whose runs were back to back, and the
+    median of those is quoted."""
+    cases = {}
+    for case in ("capture-video-1", "capture-captured-1", "capture-encoded-1", "fanout-video-100", "fanout-audio-100"):
+        collected = loadgen_case(folder, case)
+        if collected:
+            cases[case] = collected
+    if not cases:
+        return None
+    cpu = "daemon_cpu_percent_of_one_core"
+    capture = paired(cases.get("capture-captured-1"), cases.get("capture-video-1"), cpu, lambda a, b: a - b)
+    encode = paired(cases.get("capture-encoded-1"), cases.get("capture-captured-1"), cpu, lambda a, b: a - b)
+    fanout_ratio = paired(cases.get("fanout-audio-100"), cases.get("fanout-video-100"), cpu, lambda a, b: a / b)
+    fanout_added = paired(cases.get("fanout-audio-100"), cases.get("fanout-video-100"), cpu, lambda a, b: a - b)
+    # A 20 ms packet every 20 ms: 1 % of a core is 200 µs per packet.
+    per_packet = lambda percent: None if percent is None else percent / 100 * 0.020 * 1e6
+    cases.update({
+        "capture_cpu_percent_pairs": capture,
+        "capture_cpu_percent_of_one_core": median(capture),
+        "capture_cpu_us_per_packet": per_packet(median(capture)),
+        "encode_cpu_percent_pairs": encode,
+        "encode_cpu_percent_of_one_core": median(encode),
+        "encode_cpu_us_per_packet": per_packet(median(encode)),
+        "fanout_cpu_ratio_pairs_audio_to_video_at_100": fanout_ratio,
+        "fanout_cpu_ratio_audio_to_video_at_100": median(fanout_ratio),
+        "fanout_cpu_added_percent_pairs_at_100": fanout_added,
+        "fanout_cpu_added_percent_at_100": median(fanout_added),
+    })
+    return cases
 
 
 def machine_info():
@@ -299,6 +349,8 @@ def main():
             for a, b in zip(mine, yours)
             if a["figures"]["churn_cpu_per_admission_us"] and b["figures"]["churn_cpu_per_admission_us"]]
     results["admission"] = admission or None
+
+    results["audio"] = audio_results(logs / "audio")
 
     encode_runs = [json.loads(p.read_text()) for p in sorted((logs / "encode").glob("encode-*.json"))]
     encode = {}

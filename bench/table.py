@@ -297,6 +297,58 @@ def main():
         print_http(r)
     if r.get("admission"):
         print_admission(r)
+    if r.get("audio"):
+        print_audio(r)
+
+
+def audio_targets(a):
+    """(target, measured, pass) for issue 13's measured claims."""
+    rows = []
+    heard = (a.get("fanout-audio-100") or {}).get("median")
+    if heard:
+        rows.append(("100 viewers with audio: each receives ≥ 99 % of audio packets",
+                     f"worst viewer {pct(heard['audio_fraction_of_captured_min'])} of the packets captured, "
+                     f"{fmt(heard['audio_gaps_max'], 0)} missing",
+                     heard["audio_fraction_of_captured_min"] is not None
+                     and heard["audio_fraction_of_captured_min"] >= 0.99))
+        rows.append(("100 viewers with audio: pictures unharmed (every viewer ≥ 99 % of frames)",
+                     f"worst viewer {pct(heard['fast_fraction_of_captured_min'])} of frames captured",
+                     heard["fast_fraction_of_captured_min"] >= 0.99))
+    return rows
+
+
+def print_audio(r):
+    a = r["audio"]
+    print("\n### Audio (issue 13): ALSA capture, Opus encoding, fan-out\n")
+    print("| target | measured (median) | result |")
+    print("|---|---|---|")
+    for target, measured, ok in audio_targets(a):
+        print(f"| {target} | {measured} | {verdict(ok)} |")
+    print("\n| case | runs | daemon CPU (% of a core) | audio packets per viewer, median | audio, worst viewer (of captured) "
+          "| frames, worst viewer (of captured) | RSS max (MiB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for case, title in (("capture-video-1", "1 viewer, 640×480 @ 5, no audio"),
+                        ("capture-captured-1", "1 viewer, microphone captured, nobody listening"),
+                        ("capture-encoded-1", "1 viewer listening (captured + Opus + sent)"),
+                        ("fanout-video-100", "100 viewers, 1280×720 @ 30, video alone"),
+                        ("fanout-audio-100", "100 viewers, 1280×720 @ 30, all with audio")):
+        c = a.get(case)
+        if not c:
+            continue
+        f = c["median"]
+        heard = f["audio_requested"]
+        print(f"| {title} | {len(c['runs'])} | {fmt(f['daemon_cpu_percent_of_one_core'], 2)} "
+              f"| {fmt(f['audio_packets_median'], 0) if heard else '–'} "
+              f"| {pct(f['audio_fraction_of_captured_min']) if heard else '–'} "
+              f"| {pct(f['fast_fraction_of_captured_min'])} | {fmt(f['rss_max_kib'] / MIB, 1)} |")
+    pairs = lambda key, digits: ", ".join(fmt(x, digits) for x in a.get(key) or [])
+    print(f"\nWhat audio costs the daemon (differences within each repetition, median):\n")
+    print(f"- ALSA capture, nobody listening: **{fmt(a['capture_cpu_percent_of_one_core'], 2)} % of a core** "
+          f"({fmt(a['capture_cpu_us_per_packet'], 0)} µs per 20 ms packet; runs: {pairs('capture_cpu_percent_pairs', 2)}).")
+    print(f"- Opus encoding and sending to one listener, over capture: **{fmt(a['encode_cpu_percent_of_one_core'], 2)} % of a core** "
+          f"({fmt(a['encode_cpu_us_per_packet'], 0)} µs per packet; runs: {pairs('encode_cpu_percent_pairs', 2)}).")
+    print(f"- 100 viewers with audio against video alone: **{fmt(a['fanout_cpu_ratio_audio_to_video_at_100'], 3)}×** the daemon CPU, "
+          f"+{fmt(a['fanout_cpu_added_percent_at_100'], 1)} % of a core (runs: {pairs('fanout_cpu_ratio_pairs_audio_to_video_at_100', 3)}×).")
 
 
 def print_fanout(r):

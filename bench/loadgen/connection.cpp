@@ -227,6 +227,17 @@ void Connection::on_frame(std::uint64_t sequence, std::uint64_t capture_timestam
     last_sequence_ = std::max(last_sequence_, sequence);
 }
 
+void Connection::on_audio_packet(std::uint64_t sequence) {
+    if (recorder_.open) {
+        ++audio_packets_in_window_;
+        ++recorder_.audio_packets_all_viewers;
+        if (last_audio_sequence_ != 0 && sequence > last_audio_sequence_ + 1) {
+            audio_gaps_in_window_ += sequence - last_audio_sequence_ - 1;
+        }
+    }
+    last_audio_sequence_ = std::max(last_audio_sequence_, sequence);
+}
+
 void Connection::on_goodbye(std::string_view reason) {
     // The server closes right after a goodbye; the read that follows sees it.
     if (accepted_) note_server_closed(now_s_);

@@ -29,6 +29,7 @@ struct WindowRecorder {
     std::vector<ProtocolKind> latency_protocol;  // beside latency_us: whose sample it is
     std::size_t latency_capacity = 4'000'000;  // bounds memory on long runs
     std::uint64_t frames_all_viewers = 0;      // in the window, every role
+    std::uint64_t audio_packets_all_viewers = 0;  // in the window, every role
 };
 
 class Connection final : public ViewerEvents {
@@ -57,8 +58,14 @@ public:
     void close_now(const char* why, double now_s);
 
     // The measured window opens and closes: remember where the sequence stood.
-    void window_opened() { window_first_sequence_ = last_sequence_; }
-    void window_closed() { window_last_sequence_ = last_sequence_; }
+    void window_opened() {
+        window_first_sequence_ = last_sequence_;
+        audio_window_first_sequence_ = last_audio_sequence_;
+    }
+    void window_closed() {
+        window_last_sequence_ = last_sequence_;
+        audio_window_last_sequence_ = last_audio_sequence_;
+    }
 
     int fd() const { return fd_; }
     Role role() const { return role_; }
@@ -79,6 +86,15 @@ public:
     std::uint64_t sequence_span() const {
         return window_last_sequence_ > window_first_sequence_ ? window_last_sequence_ - window_first_sequence_ : 0;
     }
+    // Audio, in the window: packets received, packets missing between them
+    // (sequence gaps), and how many the server captured meanwhile.
+    std::uint64_t audio_packets_in_window() const { return audio_packets_in_window_; }
+    std::uint64_t audio_gaps_in_window() const { return audio_gaps_in_window_; }
+    std::uint64_t audio_sequence_span() const {
+        return audio_window_last_sequence_ > audio_window_first_sequence_
+                   ? audio_window_last_sequence_ - audio_window_first_sequence_
+                   : 0;
+    }
     std::optional<double> stalled_since() const { return stalled_since_; }
     std::optional<double> server_closed_at() const { return server_closed_at_; }
     std::optional<double> finished_at() const { return finished_at_; }
@@ -88,6 +104,7 @@ public:
     void on_accepted(double nominal_fps) override;
     void on_rejected(std::string_view reason) override;
     void on_frame(std::uint64_t sequence, std::uint64_t capture_timestamp_us) override;
+    void on_audio_packet(std::uint64_t sequence) override;
     void on_goodbye(std::string_view reason) override;
 
 private:
@@ -116,6 +133,11 @@ private:
     std::uint64_t window_last_sequence_ = 0;
     std::uint64_t frames_in_window_ = 0;
     std::uint64_t gaps_in_window_ = 0;
+    std::uint64_t last_audio_sequence_ = 0;
+    std::uint64_t audio_window_first_sequence_ = 0;
+    std::uint64_t audio_window_last_sequence_ = 0;
+    std::uint64_t audio_packets_in_window_ = 0;
+    std::uint64_t audio_gaps_in_window_ = 0;
     std::optional<double> connected_at_;
     std::optional<double> answered_at_;
     std::optional<double> stalled_since_;

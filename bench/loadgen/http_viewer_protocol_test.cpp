@@ -1,7 +1,7 @@
 // The load generator's HTTP viewer against the bytes camstreamd sends for
 // GET /stream (daemon/http/http_protocol.cpp), split anywhere, and against
-// what a broken stream looks like; and how both viewer protocols present a
-// credential (--credentials).
+// what a broken stream looks like; how both viewer protocols present a
+// credential (--credentials); and how a TCP viewer asks for audio (--audio).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include "http_viewer_protocol.hpp"
 #include "tcp_viewer_protocol.hpp"
@@ -29,6 +29,7 @@ struct Recorder final : ViewerEvents {
     std::vector<std::string> rejected;
     std::vector<Frame> frames;
     std::vector<std::string> goodbyes;
+    std::vector<std::uint64_t> audio_packets;
     std::size_t fed = 0;
 
     void on_accepted(double) override { ++accepted; }
@@ -36,6 +37,7 @@ struct Recorder final : ViewerEvents {
     void on_frame(std::uint64_t sequence, std::uint64_t timestamp_us) override {
         frames.push_back({sequence, timestamp_us, fed});
     }
+    void on_audio_packet(std::uint64_t sequence) override { audio_packets.push_back(sequence); }
     void on_goodbye(std::string_view reason) override { goodbyes.emplace_back(reason); }
 };
 
@@ -100,6 +102,43 @@ TEST_CASE("a viewer with a credential presents it: HTTP as a Bearer header, TCP 
     std::span<const std::uint8_t> plain_input(plain);
     REQUIRE(plain_decoder.feed(plain_input) == camstream::wire::DecodeStatus::item);
     CHECK(plain_decoder.hello().token.empty());
+}
+
+TEST_CASE("a TCP viewer with --audio asks for it in the hello, and reports audio packets apart from frames") {
+    namespace wire = camstream::wire;
+    for (const bool audio : {false, true}) {
+        CAPTURE(audio);
+        const auto hello_bytes = TcpViewerProtocol({}, audio).opening_request();
+        wire::ClientHelloDecoder decoder;
+        std::span<const std::uint8_t> input(hello_bytes);
+        REQUIRE(decoder.feed(input) == wire::DecodeStatus::item);
+        CHECK(decoder.hello().audio == audio);
+    }
+
+    wire::StreamInfo info;
+    info.width = 640;
+    info.height = 480;
+    info.fps_milli = 5000;
+    info.server_version = "test";
+    info.audio_codec = wire::AudioCodec::opus;
+    info.audio_channels = 1;
+    auto stream = wire::encode_accept(info);
+    const std::vector<std::uint8_t> opus{0x78, 0x01, 0x02};
+    for (const std::uint64_t sequence : {7, 8, 11}) {
+        const auto packet = wire::encode_message(wire::MessageType::audio_packet, sequence, 1000 * sequence, opus);
+        stream.insert(stream.end(), packet.begin(), packet.end());
+    }
+    const std::vector<std::uint8_t> jpeg{0xff, 0xd8, 0xff, 0xd9};
+    const auto frame = wire::encode_message(wire::MessageType::video_frame, 3, 4000, jpeg);
+    stream.insert(stream.end(), frame.begin(), frame.end());
+
+    TcpViewerProtocol viewer({}, true);
+    Recorder events;
+    REQUIRE(viewer.feed(stream, events));
+    CHECK(events.accepted == 1);
+    CHECK(events.audio_packets == std::vector<std::uint64_t>{7, 8, 11});
+    REQUIRE(events.frames.size() == 1);
+    CHECK(events.frames[0].sequence == 3);
 }
 
 TEST_CASE("a 401 is a refusal with the server's reason") {

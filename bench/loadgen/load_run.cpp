@@ -164,8 +164,8 @@ Connection* Runner::open_connection(Role role, double t) {
     } else if (role != Role::idle) {
         credential = settings_.credential_of_steady(result_.viewers.size());
     }
-    auto connection =
-        std::make_unique<Connection>(role, make_viewer_protocol(kind, std::move(credential)), result_.recorder, t);
+    auto protocol = make_viewer_protocol(kind, std::move(credential), settings_.audio);
+    auto connection = std::make_unique<Connection>(role, std::move(protocol), result_.recorder, t);
     std::string error;
     const bool opened = connection->open(settings_.target_of(kind), settings_.bind, error);
     Connection* raw = connection.get();

@@ -96,6 +96,8 @@ std::optional<LoadSettings> parse_load_settings(int argc, char** argv, int& exit
     app.add_option("--stalled", settings.stalled, "how many of the viewers stop reading after the handshake")
         ->check(CLI::Range(0, kMaxViewers));
     app.add_flag("--trickle", settings.trickle, "stalled viewers read a few hundred bytes per second");
+    app.add_flag("--audio", settings.audio,
+                 "TCP viewers ask for audio in their hello; the report counts their audio packets and gaps");
     app.add_option("--duration", settings.duration_s, "seconds the whole run lasts, at most 3600")
         ->check(CLI::Range(1.0, kMaxDurationSeconds));
     app.add_option("--warmup", settings.warmup_s, "seconds after connecting that rates leave out")

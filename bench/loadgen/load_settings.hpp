@@ -27,6 +27,7 @@ struct LoadSettings {
     int viewers = 1;
     int stalled = 0;          // of `viewers`: stop reading after the handshake
     bool trickle = false;     // stalled viewers read a trickle instead of nothing
+    bool audio = false;       // TCP viewers (steady and churn) ask for audio in their hello
     double duration_s = 10;   // hard bound on the whole run
     double warmup_s = 2;      // after everyone connected, excluded from rates
     pid_t daemon_pid = 0;     // 0: no process figures

@@ -124,6 +124,29 @@ JsonObject protocol_figures(const RunResult& r, ProtocolKind kind, double expect
     return out;
 }
 
+// Audio as the fast TCP viewers received it (--audio): packets, packets
+// missing between them, and the share of the packets the server captured
+// in the window (20 ms each) that reached each viewer.
+JsonObject audio_figures(const RunResult& r) {
+    std::vector<double> packets, gaps, fraction_captured;
+    for (const auto& viewer : r.viewers) {
+        if (viewer->role() != Role::fast || viewer->protocol_kind() != ProtocolKind::tcp) continue;
+        const auto count = static_cast<double>(viewer->audio_packets_in_window());
+        packets.push_back(count);
+        gaps.push_back(static_cast<double>(viewer->audio_gaps_in_window()));
+        const auto span = static_cast<double>(viewer->audio_sequence_span());
+        fraction_captured.push_back(span > 0 ? std::min(1.0, count / span) : 0);
+    }
+    JsonObject out;
+    out.add("requested", r.settings.audio)
+        .add("viewers", static_cast<std::int64_t>(packets.size()))
+        .add("packets_total", r.recorder.audio_packets_all_viewers)
+        .add("packets", spread(packets))
+        .add("gaps", spread(gaps))
+        .add("fraction_of_captured", spread(fraction_captured));
+    return out;
+}
+
 // Hello latency, connect() to the server's answer, in ms: p50, p99, max.
 JsonObject hello_latency(const std::vector<double>& seconds) {
     JsonObject out;
@@ -269,6 +292,7 @@ std::string report_json(const RunResult& r) {
         .add("latency_ms", latency)
         .add("stalled_viewers", stalled)
         .add("frames_total", r.recorder.frames_all_viewers)
+        .add("audio", audio_figures(r))
         .add("loadgen_cpu_s", r.loadgen_cpu_seconds);
     if (s.daemon_pid > 0) {
         out.add("daemon", daemon_figures(r));

@@ -8,6 +8,7 @@ namespace camstream::bench {
 std::vector<std::uint8_t> TcpViewerProtocol::opening_request() const {
     wire::ClientHello hello;  // uncapped: the fan-out worst case
     hello.token = token_;     // the run checked it fits wire::kMaxTokenLength (encode() would cut it)
+    hello.audio = audio_;
     return wire::encode(hello);
 }
 
@@ -34,6 +35,8 @@ bool TcpViewerProtocol::feed(std::span<const std::uint8_t> bytes, ViewerEvents& 
         const auto& header = decoder_.header();
         if (header.type == wire::MessageType::video_frame) {
             events.on_frame(header.sequence, header.timestamp_us);
+        } else if (header.type == wire::MessageType::audio_packet) {
+            events.on_audio_packet(header.sequence);
         } else if (header.type == wire::MessageType::goodbye) {
             events.on_goodbye("goodbye");
         }

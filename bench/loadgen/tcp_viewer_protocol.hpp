@@ -12,8 +12,9 @@ namespace camstream::bench {
 
 class TcpViewerProtocol final : public ViewerProtocol {
 public:
-    // `token`: what the hello's token field carries (a token or a ticket; empty: none).
-    explicit TcpViewerProtocol(std::string token = {}) : token_(std::move(token)) {}
+    // `token`: what the hello's token field carries (a token or a ticket; empty:
+    // none); `audio`: the hello asks for audio.
+    explicit TcpViewerProtocol(std::string token = {}, bool audio = false) : token_(std::move(token)), audio_(audio) {}
 
     ProtocolKind kind() const override { return ProtocolKind::tcp; }
     std::vector<std::uint8_t> opening_request() const override;
@@ -22,6 +23,7 @@ public:
 
 private:
     std::string token_;
+    bool audio_;
     // Payloads are counted, never stored: a thousand viewers would otherwise
     // hold a thousand copies of every frame.
     wire::StreamDecoder decoder_{false};

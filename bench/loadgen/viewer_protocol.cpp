@@ -15,10 +15,10 @@ std::string_view protocol_name(ProtocolKind kind) {
     return "?";
 }
 
-std::unique_ptr<ViewerProtocol> make_viewer_protocol(ProtocolKind kind, std::string credential) {
+std::unique_ptr<ViewerProtocol> make_viewer_protocol(ProtocolKind kind, std::string credential, bool audio) {
     switch (kind) {
         case ProtocolKind::tcp:
-            return std::make_unique<TcpViewerProtocol>(std::move(credential));
+            return std::make_unique<TcpViewerProtocol>(std::move(credential), audio);
         case ProtocolKind::http_mjpeg:
             return std::make_unique<HttpViewerProtocol>(std::move(credential));
     }

@@ -1,9 +1,10 @@
 // ViewerProtocol: how one simulated viewer talks to the server, kept apart from
 // sockets and timing so a second protocol (HTTP MJPEG) is one more subclass.
 //
-// The load generator only needs four facts from a stream: the server accepted
+// The load generator only needs five facts from a stream: the server accepted
 // (and at what nominal frame rate), it refused, a frame completed (its sequence
-// and capture timestamp), or it said goodbye. Each protocol turns its own bytes
+// and capture timestamp), an audio packet arrived (its sequence), or it said
+// goodbye. Each protocol turns its own bytes
 // into those events; connection handling, scheduling and statistics stay shared.
 #pragma once
 
@@ -31,6 +32,8 @@ public:
     virtual void on_rejected(std::string_view reason) = 0;
     // The frame's last byte was in the chunk just fed.
     virtual void on_frame(std::uint64_t sequence, std::uint64_t capture_timestamp_us) = 0;
+    // A whole AUDIO_PACKET (wire protocol only, and only to a viewer that asked).
+    virtual void on_audio_packet(std::uint64_t sequence) = 0;
     virtual void on_goodbye(std::string_view reason) = 0;
 };
 
@@ -49,7 +52,9 @@ public:
 
 // One protocol object per connection: each keeps its own parse state.
 // `credential` (a token or a ticket; empty: none) goes in the TCP hello's token
-// field, or in an `Authorization: Bearer` header of the HTTP request.
-std::unique_ptr<ViewerProtocol> make_viewer_protocol(ProtocolKind kind, std::string credential = {});
+// field, or in an `Authorization: Bearer` header of the HTTP request. `audio`:
+// a TCP viewer asks for audio in its hello (HTTP viewers watch /stream only).
+std::unique_ptr<ViewerProtocol> make_viewer_protocol(ProtocolKind kind, std::string credential = {},
+                                                     bool audio = false);
 
 }  // namespace camstream::bench
