@@ -5,10 +5,10 @@
 // carries only JSON lines; diagnostics go to stderr.
 #include "headless.hpp"
 
-#include "av_sync.hpp"
-#include "jpeg.hpp"
+#include "sync/av_sync.hpp"
+#include "video/jpeg.hpp"
 #include "stats.hpp"
-#include "sync_report.hpp"
+#include "sync/sync_report.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -3,8 +3,8 @@
 // report progress and a summary as JSON lines on stdout (for tests and benchmarks).
 #pragma once
 
-#include "audio_session.hpp"
-#include "stream_client.hpp"
+#include "audio/audio_session.hpp"
+#include "net/stream_client.hpp"
 
 #include <chrono>
 #include <cstdint>

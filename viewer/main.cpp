@@ -1,7 +1,7 @@
 // camview: the command line. Parses options into settings and runs window or headless mode.
-#include "endpoint.hpp"
+#include "net/endpoint.hpp"
 #include "headless.hpp"
-#include "stream_client.hpp"
+#include "net/stream_client.hpp"
 #include "window.hpp"
 
 #include <CLI/CLI.hpp>

@@ -5,10 +5,10 @@
 // responsive while the daemon is away.
 #include "window.hpp"
 
-#include "av_sync.hpp"
-#include "decoded_frame.hpp"
-#include "jpeg.hpp"
-#include "placeholder_size.hpp"
+#include "sync/av_sync.hpp"
+#include "video/decoded_frame.hpp"
+#include "video/jpeg.hpp"
+#include "video/placeholder_size.hpp"
 #include "stats.hpp"
 
 #include <opencv2/highgui.hpp>

@@ -1,8 +1,8 @@
 // Window mode: the OpenCV window, its overlay, and the UI loop that pumps it.
 #pragma once
 
-#include "audio_session.hpp"
-#include "stream_client.hpp"
+#include "audio/audio_session.hpp"
+#include "net/stream_client.hpp"
 
 #include <string>
 

@@ -42,7 +42,7 @@
 #include "decoder.hpp"
 #include "fuzz_support.hpp"
 #include "stats.hpp"
-#include "stream_client.hpp"
+#include "net/stream_client.hpp"
 
 #include <algorithm>
 #include <atomic>

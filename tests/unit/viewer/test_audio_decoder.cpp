@@ -1,9 +1,9 @@
-// Unit tests of camview's Opus decoding (viewer/audio_decoder.*) and of the
-// audio figures a session keeps (viewer/audio_session.*): a tone survives
+// Unit tests of camview's Opus decoding (viewer/audio/audio_decoder.*) and of the
+// audio figures a session keeps (viewer/audio/audio_session.*): a tone survives
 // encoding and decoding, short gaps are concealed with sound of the right
 // length, long ones start the decoder over, broken packets are counted.
-#include "audio_decoder.hpp"
-#include "audio_session.hpp"
+#include "audio/audio_decoder.hpp"
+#include "audio/audio_session.hpp"
 #include "support/audio_analysis.hpp"
 
 #include <doctest/doctest.h>

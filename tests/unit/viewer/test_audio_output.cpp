@@ -1,9 +1,9 @@
 // Unit tests of the pieces between the decoder and ALSA: the jitter buffer
-// (viewer/playout_buffer.*) starts at its level and drops the oldest sound
-// above its bound; the pacer (viewer/output_pacer.*) drains like a sound card
+// (viewer/audio/playout_buffer.*) starts at its level and drops the oldest sound
+// above its bound; the pacer (viewer/audio/output_pacer.*) drains like a sound card
 // by the wall clock and notices when it ran dry.
-#include "output_pacer.hpp"
-#include "playout_buffer.hpp"
+#include "audio/output_pacer.hpp"
+#include "audio/playout_buffer.hpp"
 
 #include <doctest/doctest.h>
 

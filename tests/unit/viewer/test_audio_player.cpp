@@ -1,9 +1,9 @@
-// Unit tests of camview's ALSA playback (viewer/audio_player.*) into an ALSA
+// Unit tests of camview's ALSA playback (viewer/audio/audio_player.*) into an ALSA
 // `file` PCM over `null`, which writes what it is given to a WAV file. The test
 // writes its own ALSA configuration: ALSA_CONFIG_PATH names the files alsa-lib
 // reads instead of /usr/share/alsa/alsa.conf, so ours includes that one and
 // adds the PCM. alsa-lib reloads its configuration when the variable changes.
-#include "audio_player.hpp"
+#include "audio/audio_player.hpp"
 #include "support/audio_analysis.hpp"
 
 #include <doctest/doctest.h>

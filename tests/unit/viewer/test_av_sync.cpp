@@ -1,8 +1,8 @@
-// Unit tests of camview's A/V sync (viewer/av_sync.*): a frame is presented
+// Unit tests of camview's A/V sync (viewer/sync/av_sync.*): a frame is presented
 // when the sound captured with it is heard, with the offset reported; a frame
 // too late for the sound is dropped; one too early is not held for ever; and
 // without sound frames go out as they arrive.
-#include "av_sync.hpp"
+#include "sync/av_sync.hpp"
 
 #include <doctest/doctest.h>
 

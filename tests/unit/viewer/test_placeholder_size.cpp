@@ -1,5 +1,5 @@
 // camview's canvas before the first frame: the server's announced size, bounded.
-#include "placeholder_size.hpp"
+#include "video/placeholder_size.hpp"
 
 #include <doctest/doctest.h>
 

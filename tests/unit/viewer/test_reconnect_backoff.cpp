@@ -1,7 +1,7 @@
-// Unit tests of camview's reconnect policy (viewer/reconnect_backoff.*): waits
+// Unit tests of camview's reconnect policy (viewer/net/reconnect_backoff.*): waits
 // double up to a bound, and only a session that streamed fine for a while starts
 // them over, not merely being accepted.
-#include "reconnect_backoff.hpp"
+#include "net/reconnect_backoff.hpp"
 
 #include <doctest/doctest.h>
 

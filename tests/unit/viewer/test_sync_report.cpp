@@ -1,7 +1,7 @@
-// Unit tests of the A/V sync measurement (viewer/sync_report.*): a beep is
+// Unit tests of the A/V sync measurement (viewer/sync/sync_report.*): a beep is
 // found where it starts to be heard, a flash where its first frame is
 // presented, and each flash is paired with its beep.
-#include "sync_report.hpp"
+#include "sync/sync_report.hpp"
 #include "support/audio_analysis.hpp"
 
 #include <doctest/doctest.h>

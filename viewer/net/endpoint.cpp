@@ -1,5 +1,5 @@
 // Parsing and printing of the HOST[:PORT] argument.
-#include "endpoint.hpp"
+#include "net/endpoint.hpp"
 
 #include <charconv>
 

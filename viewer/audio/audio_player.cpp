@@ -1,7 +1,7 @@
 // ALSA playback (libasound, S16_LE, 48 kHz, blocking writes) and the audio
 // clock: the capture time of the sample at the output is the timestamp of the
 // sound written last, less what ALSA says is still queued before the speaker.
-#include "audio_player.hpp"
+#include "audio/audio_player.hpp"
 
 #include "wire.hpp"
 

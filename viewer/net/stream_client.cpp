@@ -2,10 +2,10 @@
 // the reconnect loop (exponential backoff, started over only after a session that
 // streamed fine for a while: see reconnect_backoff.hpp).
 // Lifecycle events are logged to stderr here, once, whichever mode is running.
-#include "stream_client.hpp"
+#include "net/stream_client.hpp"
 
 #include "decoder.hpp"
-#include "tcp_connection.hpp"
+#include "net/tcp_connection.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // Wiring of decoder and player per connection, and the audio figures.
-#include "audio_session.hpp"
+#include "audio/audio_session.hpp"
 
 #include <cstdio>
 

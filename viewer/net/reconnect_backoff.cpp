@@ -1,5 +1,5 @@
 // The reconnect backoff policy (see reconnect_backoff.hpp).
-#include "reconnect_backoff.hpp"
+#include "net/reconnect_backoff.hpp"
 
 #include <algorithm>
 

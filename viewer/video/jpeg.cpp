@@ -1,6 +1,6 @@
 // JPEG decoding through OpenCV's imgcodecs (libjpeg underneath), after checking
 // the markers that say the payload is one whole JPEG.
-#include "jpeg.hpp"
+#include "video/jpeg.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 

@@ -3,9 +3,9 @@
 // heard (the audio clock that pictures are synchronised to).
 #pragma once
 
-#include "audio_decoder.hpp"
-#include "output_pacer.hpp"
-#include "playout_buffer.hpp"
+#include "audio/audio_decoder.hpp"
+#include "audio/output_pacer.hpp"
+#include "audio/playout_buffer.hpp"
 
 #include <atomic>
 #include <chrono>

@@ -4,8 +4,8 @@
 // playing, what is being heard now, how did the stream fare.
 #pragma once
 
-#include "audio_decoder.hpp"
-#include "audio_player.hpp"
+#include "audio/audio_decoder.hpp"
+#include "audio/audio_player.hpp"
 #include "stats.hpp"
 #include "wire.hpp"
 

@@ -1,5 +1,5 @@
 // The jitter buffer's policy: start at a level, drop the oldest above a bound.
-#include "playout_buffer.hpp"
+#include "audio/playout_buffer.hpp"
 
 #include "wire.hpp"
 

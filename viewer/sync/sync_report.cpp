@@ -1,5 +1,5 @@
 // Beep and flash onsets, and the pairing of each flash with its beep.
-#include "sync_report.hpp"
+#include "sync/sync_report.hpp"
 
 #include "wire.hpp"
 

@@ -2,7 +2,7 @@
 // audio as packets arrive, and the player thread, which needs it at a steady pace.
 #pragma once
 
-#include "audio_decoder.hpp"
+#include "audio/audio_decoder.hpp"
 
 #include <chrono>
 #include <condition_variable>

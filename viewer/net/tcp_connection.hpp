@@ -1,7 +1,7 @@
 // TcpConnection: one blocking TCP socket to the daemon, owned for its whole life.
 #pragma once
 
-#include "endpoint.hpp"
+#include "net/endpoint.hpp"
 
 #include <chrono>
 #include <cstddef>

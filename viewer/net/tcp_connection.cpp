@@ -1,5 +1,5 @@
 // Blocking TCP over the BSD socket API: name resolution, connect, send, receive.
-#include "tcp_connection.hpp"
+#include "net/tcp_connection.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -3,8 +3,8 @@
 // StreamObserver.
 #pragma once
 
-#include "endpoint.hpp"
-#include "reconnect_backoff.hpp"
+#include "net/endpoint.hpp"
+#include "net/reconnect_backoff.hpp"
 #include "wire.hpp"
 
 #include <chrono>

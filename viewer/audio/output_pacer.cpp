@@ -1,5 +1,5 @@
 // The paced-output model: frames play at the sample rate from the first write on.
-#include "output_pacer.hpp"
+#include "audio/output_pacer.hpp"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // The synchronisation rule for one frame against the audio clock.
-#include "av_sync.hpp"
+#include "sync/av_sync.hpp"
 
 namespace camstream::viewer {
 

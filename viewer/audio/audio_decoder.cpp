@@ -1,6 +1,6 @@
 // Opus decoding through libopus at 48 kHz; gaps are filled with libopus's own
 // packet loss concealment (opus_decode with no data).
-#include "audio_decoder.hpp"
+#include "audio/audio_decoder.hpp"
 
 #include "wire.hpp"
 
