@@ -160,15 +160,21 @@ bool Ledger::write(const std::vector<SessionRecord*>& records, std::string& erro
     return true;
 }
 
-double Ledger::ticket_seconds(const std::string& ticket_id) {
+std::optional<double> Ledger::ticket_seconds(const std::string& ticket_id, std::string& error) {
     if (ticket_seconds_ == nullptr &&
         sqlite3_prepare_v3(db_, "SELECT TOTAL(seconds) FROM sessions WHERE ticket_id = ?1", -1,
                            SQLITE_PREPARE_PERSISTENT, &ticket_seconds_, nullptr) != SQLITE_OK) {
-        return 0;
+        error = sqlite3_errmsg(db_);
+        return std::nullopt;
     }
     sqlite3_bind_text(ticket_seconds_, 1, ticket_id.data(), static_cast<int>(ticket_id.size()), SQLITE_TRANSIENT);
-    const double seconds =
-        sqlite3_step(ticket_seconds_) == SQLITE_ROW ? sqlite3_column_double(ticket_seconds_, 0) : 0;
+    // TOTAL() always gives a row; anything else is the database failing.
+    std::optional<double> seconds;
+    if (sqlite3_step(ticket_seconds_) == SQLITE_ROW) {
+        seconds = sqlite3_column_double(ticket_seconds_, 0);
+    } else {
+        error = sqlite3_errmsg(db_);
+    }
     sqlite3_reset(ticket_seconds_);
     return seconds;
 }

@@ -51,8 +51,9 @@ public:
     // Inserts the records without an id (and sets it), updates the others: all
     // or nothing, in one transaction.
     bool write(const std::vector<SessionRecord*>& records, std::string& error);
-    // Seconds recorded for a ticket, over all its sessions.
-    double ticket_seconds(const std::string& ticket_id);
+    // Seconds recorded for a ticket, over all its sessions; nothing (and why in
+    // `error`) when the database cannot be read.
+    std::optional<double> ticket_seconds(const std::string& ticket_id, std::string& error);
     std::vector<SessionRecord> sessions(const UsageQuery& query, std::string& error);
     // Sessions found open (a crash) and closed by open().
     int recovered() const { return recovered_; }

@@ -20,15 +20,27 @@ std::string_view kind_name(Grant::Kind kind) {
 WatchTime::WatchTime(std::unique_ptr<Ledger> ledger, std::chrono::milliseconds flush_interval)
     : ledger_(std::move(ledger)), flush_interval_us_(flush_interval.count() * 1000) {}
 
-WatchTime::TicketUse& WatchTime::use_of(const std::string& ticket_id) const {
-    auto [use, inserted] = tickets_.try_emplace(ticket_id);
-    if (inserted && ledger_) use->second.ended_seconds = ledger_->ticket_seconds(ticket_id);
-    return use->second;
+WatchTime::TicketUse* WatchTime::use_of(const std::string& ticket_id) const {
+    if (const auto found = tickets_.find(ticket_id); found != tickets_.end()) return &found->second;
+    TicketUse use;
+    if (ledger_) {
+        std::string error;
+        const auto seconds = ledger_->ticket_seconds(ticket_id, error);
+        if (!seconds) {
+            spdlog::error("watch-time ledger {}: cannot read how long ticket '{}' was watched: {}; refusing it "
+                          "until the ledger can be read",
+                          ledger_->path(), ticket_id, error);
+            return nullptr;
+        }
+        use.ended_seconds = *seconds;
+    }
+    return &tickets_.emplace(ticket_id, use).first->second;
 }
 
-double WatchTime::seconds_watched(const std::string& ticket_id, std::int64_t now_us) const {
-    const auto& use = use_of(ticket_id);
-    return use.ended_seconds + seconds_between(use.live_started_sum_us, use.live * now_us);
+std::optional<double> WatchTime::seconds_watched(const std::string& ticket_id, std::int64_t now_us) const {
+    const auto* use = use_of(ticket_id);
+    if (use == nullptr) return std::nullopt;
+    return use->ended_seconds + seconds_between(use->live_started_sum_us, use->live * now_us);
 }
 
 void WatchTime::started(std::uint64_t connection, const Grant& grant, std::string_view protocol,
@@ -41,11 +53,11 @@ void WatchTime::started(std::uint64_t connection, const Grant& grant, std::strin
                     : grant.kind == Grant::Kind::token ? grant.name
                                                        : std::string(address);
     if (grant.kind == Grant::Kind::ticket) record.ticket_id = grant.name;
-    if (grant.kind == Grant::Kind::ticket && grant.minutes > 0) {
+    // Admission read the ticket's use first, so it is known here.
+    if (auto* use = grant.kind == Grant::Kind::ticket && grant.minutes > 0 ? use_of(grant.name) : nullptr) {
         live.budgeted = true;
-        auto& use = use_of(grant.name);
-        ++use.live;
-        use.live_started_sum_us += now_us;
+        ++use->live;
+        use->live_started_sum_us += now_us;
     }
     record.protocol = protocol;
     record.address = address;
@@ -71,11 +83,10 @@ void WatchTime::ended(std::uint64_t connection, const std::string& reason, std::
     record.seconds = seconds_between(live.started_us, now_us);
     record.ended = static_cast<double>(now_us) / 1e6;
     record.end_reason = reason;
-    if (live.budgeted) {
-        auto& use = use_of(record.ticket_id);
-        --use.live;
-        use.live_started_sum_us -= live.started_us;
-        use.ended_seconds += record.seconds;
+    if (auto* use = live.budgeted ? use_of(record.ticket_id) : nullptr) {
+        --use->live;
+        use->live_started_sum_us -= live.started_us;
+        use->ended_seconds += record.seconds;
     }
     ended_.push_back(std::move(record));
     live_.erase(found);

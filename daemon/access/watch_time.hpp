@@ -23,7 +23,10 @@ public:
 
     // Seconds the ticket has been watched, in all sessions, up to now. Kept
     // for minutes tickets only: a pass has no budget to count against.
-    double seconds_watched(const std::string& ticket_id, std::int64_t now_us) const;
+    // Nothing when the ledger cannot say how long the ticket was watched
+    // before (logged, and asked again next time): a minutes ticket is then
+    // refused rather than let in with its time unknown.
+    std::optional<double> seconds_watched(const std::string& ticket_id, std::int64_t now_us) const;
 
     void started(std::uint64_t connection, const Grant& grant, std::string_view protocol, std::string_view address,
                  std::int64_t now_us);
@@ -51,7 +54,8 @@ private:
         int live = 0;
         std::int64_t live_started_sum_us = 0;
     };
-    TicketUse& use_of(const std::string& ticket_id) const;
+    // Null when the ledger could not be read for a ticket not seen yet.
+    TicketUse* use_of(const std::string& ticket_id) const;
     static double seconds_between(std::int64_t from_us, std::int64_t to_us) {
         return static_cast<double>(to_us - from_us) / 1e6;
     }
@@ -62,7 +66,7 @@ private:
     std::int64_t last_failure_log_us_ = 0;
     std::map<std::uint64_t, Live> live_;
     std::vector<SessionRecord> ended_;  // not written yet
-    // Filled from the ledger the first time a ticket is seen.
+    // Filled from the ledger the first time a ticket is seen (and read).
     mutable std::unordered_map<std::string, TicketUse> tickets_;
 };
 

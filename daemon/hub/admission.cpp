@@ -104,8 +104,8 @@ AdmissionDecision Admission::check_ticket(const Presented& presented, std::int64
     grant.max_streams = ticket.max_streams;
     if (access_.revoked && access_.revoked->contains(ticket.id)) {
         decision.detail = "ticket was revoked";
-    } else if (out_of_time(grant, now_us)) {
-        decision.detail = "ticket has no watch time left";
+    } else if (auto why = out_of_time(grant, now_us)) {
+        decision.detail = std::move(*why);
     } else {
         decision.grant = std::move(grant);
         decision.max_fps = capped(presented.max_fps, ticket.max_fps);
@@ -113,9 +113,14 @@ AdmissionDecision Admission::check_ticket(const Presented& presented, std::int64
     return decision;
 }
 
-bool Admission::out_of_time(const Grant& grant, std::int64_t now_us) const {
-    return grant.minutes > 0 && watch_time_ != nullptr &&
-           watch_time_->seconds_watched(grant.name, now_us) >= grant.minutes * 60.0;
+std::optional<std::string> Admission::out_of_time(const Grant& grant, std::int64_t now_us) const {
+    if (grant.minutes <= 0 || watch_time_ == nullptr) return std::nullopt;
+    const auto watched = watch_time_->seconds_watched(grant.name, now_us);
+    // A ticket whose past use cannot be read is refused: minutes are what the
+    // viewer paid for, and an unreadable ledger must not give them away.
+    if (!watched) return std::string("ticket's watch time cannot be counted now (the ledger cannot be read)");
+    if (*watched >= grant.minutes * 60.0) return std::string("ticket has no watch time left");
+    return std::nullopt;
 }
 
 AdmissionDecision Admission::decide(const Presented& presented, int viewers_now) {
@@ -169,8 +174,7 @@ std::optional<std::string> Admission::why_not_allowed(const Grant& grant, std::i
                 return std::string("ticket is for another camera");
             }
             if (now_us / 1'000'000 >= grant.expires + access_.leeway_seconds) return std::string("ticket expired");
-            if (out_of_time(grant, now_us)) return std::string("ticket has no watch time left");
-            return std::nullopt;
+            return out_of_time(grant, now_us);
         }
     }
     return std::nullopt;

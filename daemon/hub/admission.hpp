@@ -113,7 +113,8 @@ public:
 private:
     // authentic: whether the ticket's signature verified (a refusal then is no guess).
     AdmissionDecision check_ticket(const Presented& presented, std::int64_t now_us, bool& authentic) const;
-    bool out_of_time(const Grant& grant, std::int64_t now_us) const;
+    // Why a minutes ticket may not watch now: its time is used up, or cannot be counted.
+    std::optional<std::string> out_of_time(const Grant& grant, std::int64_t now_us) const;
 
     int max_viewers_;
     GreetingLimits greeting_;

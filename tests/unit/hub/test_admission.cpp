@@ -5,6 +5,10 @@
 #include "media/clock.hpp"
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <filesystem>
 
 using namespace camstream;
 
@@ -180,6 +184,44 @@ TEST_CASE("admission: tickets: revoked, over max_streams, out of watch time, and
     policy.keys = std::make_shared<const TicketKeys>();
     admission.set_access(policy);
     CHECK(admission.why_not_allowed(pass_grant, now_s * 1'000'000) == "ticket 'P1' was revoked");
+}
+
+TEST_CASE("admission: a minutes ticket is refused while the ledger cannot be read, a pass is not") {
+    std::string folder = (std::filesystem::temp_directory_path() / "camstream-admission-XXXXXX").string();
+    REQUIRE(::mkdtemp(folder.data()) != nullptr);
+    struct Cleanup {
+        std::string folder;
+        ~Cleanup() { std::filesystem::remove_all(folder); }
+    } cleanup{folder};
+    const auto path = folder + "/ledger.sqlite";
+    std::string error;
+    auto ledger = Ledger::open(path, Ledger::Access::daemon, error);
+    REQUIRE_MESSAGE(ledger, error);
+    // The table gone from under the daemon: every read of it fails.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "ALTER TABLE sessions RENAME TO sessions_away", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    WatchTime watch(std::move(ledger), std::chrono::seconds(10));
+
+    const auto key = new_signing_key("shop");
+    AccessPolicy policy;
+    policy.tickets = true;
+    policy.keys = std::make_shared<const TicketKeys>(*TicketKeys::parse(format_key_line(key.public_key), "keys", error));
+    Admission admission(10, GreetingLimits{}, policy, &watch);
+    Ticket ticket;
+    ticket.id = "M1";
+    ticket.subject = "dave";
+    ticket.plan = Ticket::Plan::minutes;
+    ticket.minutes = 10;
+    ticket.expires = wall_clock_us() / 1'000'000 + 3600;
+    const auto refused = admission.decide(with_token(mint_ticket(ticket, key, key.id)), 0);
+    CHECK_FALSE(static_cast<bool>(refused));
+    CHECK(refused.detail == "ticket's watch time cannot be counted now (the ledger cannot be read)");
+    auto pass = ticket;
+    pass.id = "P2";
+    pass.plan = Ticket::Plan::pass;
+    CHECK(static_cast<bool>(admission.decide(with_token(mint_ticket(pass, key, key.id)), 0)));
 }
 
 TEST_CASE("admission: tickets: a genuine ticket refused is no failed attempt, a key replaced under its id ends its tickets") {
