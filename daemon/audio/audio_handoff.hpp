@@ -1,22 +1,20 @@
-// AudioHandoff: the one way from the audio capture thread to the event loop.
+// AudioHandoff: the one way from the audio capture thread to the event loop,
+// a LoopMailbox (net/loop_mailbox.hpp).
 //
 // Unlike video's newest-wins slot (capture/capture_handoff.hpp), audio packets
 // are an ordered, bounded queue: a listener needs every packet in order, since
 // a skipped one is a gap in the sound. Only when the loop falls more than the
 // bound behind are the oldest dropped, and counted (in the status it carries).
-// Status is newest-wins; the thread's last post is `stopped`, and the owner
-// closes the hand-off only after taking it; a post after close() aborts.
+// Status is newest-wins; the thread's last post is `stopped`.
 #pragma once
 
 #include "audio/audio_status.hpp"
 #include "media/frame.hpp"
-#include "net/uv_handle.hpp"
+#include "net/loop_mailbox.hpp"
 
-#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 namespace camstream {
@@ -41,20 +39,14 @@ public:
     void post_status(const AudioStatus& status);
     void post_stopped();
     // Loop thread, after `stopped` was delivered; on_closed runs once the handle is gone.
-    void close(std::function<void()> on_closed);
+    void close(std::function<void()> on_closed) { mailbox_.close(std::move(on_closed)); }
 
 private:
-    void set_status(const AudioStatus& status);
-    void wake();
-    void take();
+    void set_status(Mail& pending, const AudioStatus& status) const;
 
-    Deliver deliver_;
     std::size_t max_packets_;
-    std::mutex mutex_;
-    Mail pending_;
-    std::uint64_t packets_dropped_ = 0;
-    std::atomic<bool> closed_{false};
-    UvHandle<uv_async_t> async_;
+    std::uint64_t packets_dropped_ = 0;  // under the mailbox's lock
+    LoopMailbox<Mail> mailbox_;
 };
 
 }  // namespace camstream

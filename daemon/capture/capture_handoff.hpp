@@ -1,26 +1,17 @@
-// CaptureHandoff: the one way from a capture thread to the event loop.
-//
-// uv_async_send is the only safe way to wake a libuv loop from another thread,
-// and it coalesces: several sends before the loop runs give one callback. So
-// what the hand-off carries is sorted by what may be lost:
+// CaptureHandoff: the one way from a capture thread to the event loop, a
+// LoopMailbox (net/loop_mailbox.hpp) whose mail is sorted by what may be lost:
 // - the newest frame and the newest status: one the loop never took is
 //   replaced by a fresher one (counted), which is what a live viewer wants;
 // - events, in order and never dropped: the source opened or failed to open,
-//   the thread ended. (An audio lane would be another ordered, bounded queue
-//   here, never a newest-wins slot.)
-// The capture thread's last post is its `stopped` event; the owner closes the
-// hand-off only after taking it, and a post after close() aborts: no post can
-// touch a closed handle.
+//   the thread ended (its last post).
 #pragma once
 
 #include "capture/capture_status.hpp"
 #include "media/frame.hpp"
-#include "net/uv_handle.hpp"
+#include "net/loop_mailbox.hpp"
 
-#include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -51,17 +42,10 @@ public:
     void post_event(CaptureEvent event);
     // Loop thread, after the `stopped` event was delivered; on_closed runs once
     // the handle is gone (a later loop phase, never inside a delivery).
-    void close(std::function<void()> on_closed);
+    void close(std::function<void()> on_closed) { mailbox_.close(std::move(on_closed)); }
 
 private:
-    void wake();
-    void take();
-
-    Deliver deliver_;
-    std::mutex mutex_;
-    Mail pending_;
-    std::atomic<bool> closed_{false};
-    UvHandle<uv_async_t> async_;
+    LoopMailbox<Mail> mailbox_;
 };
 
 }  // namespace camstream
