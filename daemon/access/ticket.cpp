@@ -232,7 +232,8 @@ std::string mint_ticket(const Ticket& ticket, const SigningKey& key, const std::
     Json claims = {{"jti", ticket.id}, {"sub", ticket.subject}, {"exp", ticket.expires},
                    {"plan", ticket.plan == Ticket::Plan::pass ? "pass" : "minutes"},
                    {"max_streams", ticket.max_streams}};
-    if (ticket.not_before > 0) claims["nbf"] = ticket.not_before;
+    // Any nbf that was read, even one before 1970: minting what was read reads back the same.
+    if (ticket.not_before != 0) claims["nbf"] = ticket.not_before;
     if (ticket.plan == Ticket::Plan::minutes) claims["minutes"] = ticket.minutes;
     if (ticket.max_fps > 0) claims["max_fps"] = ticket.max_fps;
     if (ticket.audience.size() == 1) claims["aud"] = ticket.audience.front();

@@ -148,6 +148,21 @@ TEST_CASE("tickets: not before, expiry and audience, with the clock leeway") {
     CHECK(verify_error(text, keys, {kNow + 201, 5, "porch"}).empty());
 }
 
+TEST_CASE("tickets: an nbf before 1970 is kept when a read ticket is minted again") {
+    // Found by the ticket fuzz harness: minting dropped a negative nbf, so the
+    // re-minted ticket read back with none.
+    const auto key = new_signing_key("k");
+    const auto keys = keys_of({&key});
+    const auto text = signed_ticket(R"({"alg":"EdDSA","kid":"k"})",
+                                    R"({"jti":"T2","sub":"bob","exp":1800003600,"nbf":-799999000,"plan":"pass"})", key);
+    const auto reading = verify_ticket(text, keys, {kNow, 0, {}});
+    REQUIRE_MESSAGE(reading.ticket, reading.error);
+    CHECK(reading.ticket->not_before == -799'999'000);
+    const auto again = verify_ticket(mint_ticket(*reading.ticket, key, key.id), keys, {kNow, 0, {}});
+    REQUIRE_MESSAGE(again.ticket, again.error);
+    CHECK(again.ticket->not_before == -799'999'000);
+}
+
 TEST_CASE("tickets: the PEM private key holds RFC 8037's example key as openssl writes it, and round-trips") {
     // RFC 8037 A.1: the private key d and its public key x.
     const auto seed = from_base64url("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
